@@ -1,0 +1,1 @@
+"""Launchers for the embedded servers: one module per server, shared process handling."""

