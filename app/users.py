@@ -1,0 +1,110 @@
+"""/api/users: list (cached), create, get, replace, patch, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, url_for
+
+from app import users_repo, validation
+from app.cache import Cache
+from app.db import Database
+from app.problems import ApiError
+
+bp = Blueprint("users", __name__, url_prefix="/api/users")
+
+
+def _db() -> Database:
+    db: Database = current_app.extensions["database"]
+    return db
+
+
+def _cache() -> Cache:
+    cache: Cache = current_app.extensions["cache"]
+    return cache
+
+
+@bp.get("")
+def list_users() -> Response:
+    limit, offset = validation.page_args()
+    page_key = f"{limit}:{offset}"
+    page = _cache().get_page(page_key)
+    if page is None:
+        page = users_repo.list_page(_db(), limit, offset)
+        _cache().set_page(page_key, page)
+    return jsonify(page)
+
+
+@bp.post("")
+def create_user() -> tuple[Response, int, dict[str, str]]:
+    body = validation.json_object()
+    email = validation.email(body, required=True)
+    assert email is not None
+    try:
+        user = users_repo.create(_db(), email, validation.name(body))
+    except users_repo.DuplicateEmail:
+        raise _conflict(email) from None
+    _cache().invalidate()
+    location = url_for("users.get_user", user_id=user["id"])
+    return jsonify(user), 201, {"Location": location}
+
+
+@bp.get("/<int:user_id>")
+def get_user(user_id: int) -> Response:
+    user = users_repo.get(_db(), user_id) if validation.user_id_exists_in_range(user_id) else None
+    if user is None:
+        raise _not_found(user_id)
+    return jsonify(user)
+
+
+@bp.put("/<int:user_id>")
+def replace_user(user_id: int) -> Response:
+    body = validation.json_object()
+    changes = {"email": validation.email(body, required=True), "name": validation.name(body)}
+    return _apply(user_id, changes)
+
+
+@bp.patch("/<int:user_id>")
+def patch_user(user_id: int) -> Response:
+    body = validation.json_object()
+    if not body:
+        raise ApiError(400, "nothing to update: send email and/or name")
+    changes: dict[str, Any] = {}
+    if "email" in body:
+        changes["email"] = validation.email(body, required=True)
+    if "name" in body:
+        changes["name"] = validation.name(body)
+    return _apply(user_id, changes)
+
+
+@bp.delete("/<int:user_id>")
+def delete_user(user_id: int) -> tuple[str, int]:
+    if not (validation.user_id_exists_in_range(user_id) and users_repo.delete(_db(), user_id)):
+        raise _not_found(user_id)
+    _cache().invalidate()
+    return "", 204
+
+
+def _apply(user_id: int, changes: dict[str, Any]) -> Response:
+    if not validation.user_id_exists_in_range(user_id):
+        raise _not_found(user_id)
+    try:
+        user = users_repo.update(_db(), user_id, changes)
+    except users_repo.DuplicateEmail:
+        raise _conflict(str(changes.get("email"))) from None
+    if user is None:
+        raise _not_found(user_id)
+    _cache().invalidate()
+    return jsonify(user)
+
+
+def _not_found(user_id: int) -> ApiError:
+    return ApiError(404, f"no user with id {user_id}")
+
+
+def _conflict(email: str) -> ApiError:
+    return ApiError(409, f"a user with email {email} already exists")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

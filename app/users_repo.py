@@ -1,0 +1,90 @@
+"""SQL for the users table; every statement is counted in db_operations_total."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg2.errors
+from psycopg2.extras import RealDictCursor
+
+from app.db import Database
+from app.metrics import DB_OPERATIONS
+
+COLUMNS = "id, email, name, created_at, updated_at"
+
+
+class DuplicateEmail(Exception):
+    """Another user already has this email (case-insensitive)."""
+
+
+def _row(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        **row,
+        "created_at": row["created_at"].isoformat(),
+        "updated_at": row["updated_at"].isoformat(),
+    }
+
+
+def _run(db: Database, operation: str, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    DB_OPERATIONS.labels(operation, "users").inc()
+    try:
+        with db.transaction() as conn, conn.cursor(cursor_factory=RealDictCursor) as cur:
+            cur.execute(sql, params)
+            return [dict(r) for r in cur.fetchall()] if cur.description else []
+    except psycopg2.errors.UniqueViolation as err:
+        raise DuplicateEmail from err
+
+
+def list_page(db: Database, limit: int, offset: int) -> dict[str, Any]:
+    rows = _run(
+        db,
+        "select",
+        f"SELECT {COLUMNS}, count(*) OVER () AS total FROM users"
+        " ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s",
+        (limit, offset),
+    )
+    total = rows[0].pop("total") if rows else _count(db)
+    for row in rows[1:]:
+        row.pop("total")
+    return {"items": [_row(r) for r in rows], "limit": limit, "offset": offset, "total": total}
+
+
+def _count(db: Database) -> int:
+    rows = _run(db, "select", "SELECT count(*) AS n FROM users", ())
+    return int(rows[0]["n"])
+
+
+def get(db: Database, user_id: int) -> dict[str, Any] | None:
+    rows = _run(db, "select", f"SELECT {COLUMNS} FROM users WHERE id = %s", (user_id,))
+    return _row(rows[0]) if rows else None
+
+
+def create(db: Database, email: str, name: str | None) -> dict[str, Any]:
+    rows = _run(
+        db,
+        "insert",
+        f"INSERT INTO users (email, name) VALUES (%s, %s) RETURNING {COLUMNS}",
+        (email, name),
+    )
+    created = _row(rows[0])
+    assert created is not None
+    return created
+
+
+def update(db: Database, user_id: int, changes: dict[str, Any]) -> dict[str, Any] | None:
+    """Set the given columns (email and/or name); None when the user does not exist."""
+    assignments = ", ".join(f"{column} = %s" for column in changes)  # keys are validated names
+    rows = _run(
+        db,
+        "update",
+        f"UPDATE users SET {assignments}, updated_at = now() WHERE id = %s RETURNING {COLUMNS}",
+        (*changes.values(), user_id),
+    )
+    return _row(rows[0]) if rows else None
+
+
+def delete(db: Database, user_id: int) -> bool:
+    rows = _run(db, "delete", "DELETE FROM users WHERE id = %s RETURNING id", (user_id,))
+    return bool(rows)

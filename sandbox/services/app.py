@@ -1,0 +1,89 @@
+"""The Flask app under gunicorn, pointed at the embedded PostgreSQL and Redis.
+
+`app_dir` is the folder that holds the `app` package: the repository, or a learner's
+workspace copy of it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sandbox.errors import BinaryNotFoundError
+from sandbox.services.process import ServerProcess, ensure_port_free, spawn, wait_until_ready
+
+SERVICE = "app"
+
+
+@dataclass(frozen=True)
+class AppServiceConfig:
+    home: Path
+    app_dir: Path
+    database_url: str
+    redis_url: str
+    port: int = 8080
+    workers: int = 2
+    threads: int = 4
+    start_timeout: float = 30.0
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def log_path(self) -> Path:
+        return self.home / "logs" / f"{SERVICE}.log"
+
+    @property
+    def metrics_dir(self) -> Path:
+        return self.home / SERVICE / "metrics"
+
+
+def url(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
+
+
+def start(config: AppServiceConfig) -> ServerProcess:
+    """Start gunicorn and return once /health answers 200."""
+    conf_file = config.app_dir / "app" / "gunicorn.conf.py"
+    if not conf_file.is_file():
+        raise BinaryNotFoundError(
+            SERVICE,
+            f"no app/gunicorn.conf.py under {config.app_dir}",
+            "point SANDBOX_APP_DIR at the folder that contains the app/ package",
+        )
+    ensure_port_free(SERVICE, config.port, "SANDBOX_APP_PORT")
+    argv = [sys.executable, "-m", "gunicorn", "-c", str(conf_file), "app:create_app()"]
+    popen = spawn(SERVICE, argv, config.log_path, env=_environment(config), cwd=config.app_dir)
+    # SIGTERM is gunicorn's graceful stop: in-flight requests finish, then workers exit.
+    server = ServerProcess(
+        SERVICE, popen, config.port, url(config.port), config.log_path, signal.SIGTERM
+    )
+    wait_until_ready(server, lambda: _health_ok(config.port), config.start_timeout)
+    return server
+
+
+def _environment(config: AppServiceConfig) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SANDBOX_")}
+    env.update(
+        DATABASE_URL=config.database_url,
+        REDIS_URL=config.redis_url,
+        BIND=f"127.0.0.1:{config.port}",
+        WEB_CONCURRENCY=str(config.workers),
+        THREADS=str(config.threads),
+        PROMETHEUS_MULTIPROC_DIR=str(config.metrics_dir),
+        PYTHONPATH=str(config.app_dir),
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(config.extra_env)
+    return env
+
+
+def _health_ok(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url(port)}/health", timeout=1) as response:  # noqa: S310
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
