@@ -92,17 +92,18 @@ def _wheel_bin_dir() -> Path:
 
 def prepare_data_dir(config: PostgresConfig, user: str | None) -> Path:
     """Create (or find) the data directory, owned by the user the server runs as."""
-    root = _data_root(config, user)
-    data_dir = root / "data"
     try:
+        root = _data_root(config, user)
+        data_dir = root / "data"
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         if user is not None:
             _chown_tree(root, user)
-        os.chmod(data_dir, 0o700)
+        for private in (root, data_dir):  # mkdir's mode does not apply to created parents
+            os.chmod(private, 0o700)
     except OSError as err:
         raise DataDirError(
             SERVICE,
-            f"cannot create or write the data directory {data_dir}: {err.strerror}",
+            f"cannot create or write the data directory under {config.home}: {err}",
             "make the folder writable, or set SANDBOX_HOME to a writable folder",
         ) from err
     if any(data_dir.iterdir()) and not (data_dir / "PG_VERSION").exists():

@@ -59,6 +59,8 @@ def terminate(popen: subprocess.Popen[bytes], sig: int, timeout: float) -> int:
 def ensure_port_free(service: str, port: int, env_var: str) -> None:
     """Fail with the owner's name when something already listens on 127.0.0.1:`port`."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # Like the servers themselves: TIME_WAIT leftovers of a stopped server don't count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
             return
