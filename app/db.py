@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import psycopg2
 import psycopg2.extensions
@@ -74,3 +76,32 @@ class Database:
     def close(self) -> None:
         if not self.pool.closed:
             self.pool.closeall()
+
+
+class DatabaseUnavailable(Exception):
+    """The database did not answer in time; the message says where and what to check."""
+
+
+def migrate_when_available(url: str, max_connections: int, timeout: float) -> int:
+    """Retry until the database answers (it may still be starting), then migrate."""
+    database = Database(url, max_connections)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                return database.migrate()
+            except psycopg2.OperationalError as err:
+                if time.monotonic() >= deadline:
+                    raise DatabaseUnavailable(_unreachable(url, timeout, err)) from err
+                time.sleep(0.5)
+    finally:
+        database.close()
+
+
+def _unreachable(url: str, timeout: float, err: Exception) -> str:
+    where = urlsplit(url)
+    reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return (
+        f"database at {where.hostname}:{where.port or 5432} did not answer within {timeout:g} s"
+        f" ({reason}); check DATABASE_URL and that PostgreSQL is running"
+    )

@@ -28,15 +28,20 @@ keepalive = 5
 accesslog = None  # the app logs one JSON line per request itself
 logconfig_dict = GUNICORN_LOGCONFIG
 proc_name = "cloud-native-app"
+STARTUP_WAIT = float(os.environ.get("DATABASE_STARTUP_TIMEOUT", "30"))
 
 
 def on_starting(server):  # type: ignore[no-untyped-def]
-    """Validate configuration before any worker starts, and reset the metrics directory."""
+    """Before any worker starts: validate configuration, wait for the database and migrate it
+    once, and reset the metrics directory. A problem here is one clear line, not a traceback
+    per worker."""
     from app.config import AppConfig, ConfigError
+    from app.db import DatabaseUnavailable, migrate_when_available
 
     try:
-        AppConfig.from_env()
-    except ConfigError as err:
+        config = AppConfig.from_env()
+        migrate_when_available(config.database_url, config.database_pool_size, STARTUP_WAIT)
+    except (ConfigError, DatabaseUnavailable) as err:
         server.log.error(str(err))
         sys.exit(2)
     metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
