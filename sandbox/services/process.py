@@ -8,13 +8,14 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 
 from sandbox.errors import PortInUseError, ServiceStartError
+from sandbox.readiness import Readiness
 
 LOG_TAIL_LINES = 20
 
@@ -129,7 +130,7 @@ def _primary_group(user: str) -> int:
     return pwd.getpwnam(user).pw_gid
 
 
-def wait_until_ready(server: ServerProcess, is_ready: Callable[[], bool], timeout: float) -> None:
+def wait_until_ready(server: ServerProcess, is_ready: Readiness, timeout: float) -> None:
     """Poll `is_ready` until it is true; stop the server and explain if it dies or times out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -146,7 +147,7 @@ def wait_until_ready(server: ServerProcess, is_ready: Callable[[], bool], timeou
     server.stop(timeout=5)
     raise ServiceStartError(
         server.service,
-        f"did not answer on port {server.port} within {timeout:.0f} s",
+        f"did not become ready within {timeout:.0f} s (probe: {is_ready.describe()})",
         f"read the log at {server.log_path}",
         log_tail=tail(server.log_path),
     )
@@ -162,12 +163,3 @@ def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     except OSError:
         return ""
     return "\n".join(data.splitlines()[-lines:])
-
-
-def tcp_answers(port: int, timeout: float = 0.5) -> bool:
-    """True when something accepts a TCP connection on 127.0.0.1:`port`."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
-            return True
-    except OSError:
-        return False

@@ -12,9 +12,8 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
-import redis
-
 from sandbox.errors import BinaryNotFoundError, DataDirError
+from sandbox.readiness import TcpCheck, redis_ping
 from sandbox.services.process import ServerProcess, ensure_port_free, spawn, wait_until_ready
 
 SERVICE = "redis"
@@ -50,7 +49,7 @@ def start(config: RedisConfig) -> ServerProcess:
     server = ServerProcess(
         SERVICE, popen, config.port, url(config.port), config.log_path, signal.SIGTERM
     )
-    wait_until_ready(server, lambda: _answers(config.port), config.start_timeout)
+    wait_until_ready(server, readiness(config.port), config.start_timeout)
     return server
 
 
@@ -111,11 +110,5 @@ def _argv(binary: Path, config: RedisConfig) -> list[str]:
     ]  # fmt: skip
 
 
-def _answers(port: int) -> bool:
-    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=0.5)
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
-    finally:
-        client.close()
+def readiness(port: int) -> TcpCheck:
+    return redis_ping(port)

@@ -107,7 +107,7 @@ def test_postgres_port_in_use_names_the_owner(pg_config: postgres.PostgresConfig
 
 def test_postgres_missing_binaries(tmp_path: Path) -> None:
     config = postgres.PostgresConfig(home=tmp_path, port=free_port(), bin_dir=tmp_path / "nope")
-    with pytest.raises(BinaryNotFoundError, match="no postgres and initdb"):
+    with pytest.raises(BinaryNotFoundError, match="no postgres, initdb and pg_isready"):
         postgres.start(config)
 
 
