@@ -6,9 +6,7 @@ is down, reads fall back to PostgreSQL and the failure shows in metrics and /rea
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import Any
 
 import redis
 
@@ -27,7 +25,8 @@ class Cache:
             url, socket_connect_timeout=0.25, socket_timeout=0.5, retry_on_timeout=False
         )
 
-    def get_page(self, page: str) -> Any | None:
+    def get_page(self, page: str) -> bytes | None:
+        """The cached JSON text of a page (served as is: no decode and re-encode)."""
         if not self.enabled:
             return None
         try:
@@ -36,14 +35,16 @@ class Cache:
             self._failed("get", err)
             return None
         CACHE_OPERATIONS.labels("get", "hit" if raw is not None else "miss").inc()
-        return json.loads(raw) if raw is not None else None
+        if raw is None:
+            return None
+        return raw if isinstance(raw, bytes) else raw.encode()
 
-    def set_page(self, page: str, value: Any) -> None:
+    def set_page(self, page: str, body: bytes) -> None:
         if not self.enabled:
             return
         try:
             with self.client.pipeline(transaction=True) as pipe:
-                pipe.hset(USERS_LIST_KEY, page, json.dumps(value))
+                pipe.hset(USERS_LIST_KEY, page, body)
                 pipe.expire(USERS_LIST_KEY, self.ttl)
                 pipe.execute()
         except redis.RedisError as err:

@@ -35,10 +35,13 @@ class Database:
 
     def __init__(self, url: str, max_connections: int) -> None:
         self.url = url
-        # minconn=0: starting the app does not need a connection until the first use.
+        # minconn=0 so starting the app opens no connection. psycopg2 closes a returned
+        # connection when the pool already holds `minconn`, so raise it afterwards: the pool
+        # then connects lazily and keeps (reuses) up to `max_connections`.
         self.pool = psycopg2.pool.ThreadedConnectionPool(
             0, max_connections, url, connect_timeout=3, application_name="cloud-native-app"
         )
+        self.pool.minconn = max_connections
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:

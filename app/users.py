@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, url_for
@@ -28,11 +29,12 @@ def _cache() -> Cache:
 def list_users() -> Response:
     limit, offset = validation.page_args()
     page_key = f"{limit}:{offset}"
-    page = _cache().get_page(page_key)
-    if page is None:
+    body = _cache().get_page(page_key)
+    if body is None:
         page = users_repo.list_page(_db(), limit, offset)
-        _cache().set_page(page_key, page)
-    return jsonify(page)
+        body = json.dumps(page, separators=(",", ":")).encode()
+        _cache().set_page(page_key, body)
+    return Response(body, mimetype="application/json")
 
 
 @bp.post("")

@@ -66,7 +66,16 @@ def start(config: PostgresConfig) -> ServerProcess:
         _initdb(bin_dir, data_dir, user, config.log_path)
     server = _launch(bin_dir, data_dir, user, config)
     wait_until_ready(server, readiness(config.port, bin_dir), config.start_timeout)
-    _create_database(config.port)
+    try:
+        _create_database(config.port)
+    except psycopg2.Error as err:
+        server.stop()
+        raise ServiceStartError(
+            SERVICE,
+            f"started, but creating the database failed: {err}".strip(),
+            f"read {config.log_path}",
+            tail(config.log_path),
+        ) from err
     return server
 
 

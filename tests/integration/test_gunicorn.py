@@ -166,3 +166,26 @@ def test_database_down_at_start_is_one_clear_line(
         app_service.start(config)
     assert f"database at 127.0.0.1:{dead} did not answer within 1 s" in caught.value.log_tail
     assert "Traceback" not in caught.value.log_tail
+
+
+def test_database_connections_are_reused(
+    served: ServerProcess, postgres_server: ServerProcess
+) -> None:
+    def app_sessions_opened() -> int:
+        conn = psycopg2.connect(postgres_server.url)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE application_name = 'cloud-native-app'"
+                )
+                row = cur.fetchone()
+                return int(row[0]) if row else 0
+        finally:
+            conn.close()
+
+    for i in range(30):
+        call(served, "POST", "/api/users", {"email": f"reuse{i}@example.org"})
+    # 2 workers x at most 10 pooled connections each; a pool that reconnected per query
+    # would leave none open between requests.
+    assert 1 <= app_sessions_opened() <= 20
