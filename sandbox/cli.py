@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
-import signal
+import os
 import sys
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import click
 
 from sandbox import __version__
-from sandbox.config import Settings
+from sandbox.config import BACKENDS, Settings
 from sandbox.errors import SandboxError
-from sandbox.services import foreground
+from sandbox.stack import get_backend
+from sandbox.stack.backend import Backend
+from sandbox.stack.logs import parse_since
+from sandbox.stack.model import StackStatus, State
+from sandbox.stack.render import status_table
+
+BACKEND_MEMORY = "backend"  # file in the state dir: the backend the last `up` used
 
 
 def main() -> None:
@@ -25,6 +29,7 @@ def main() -> None:
         click.echo(f"error: {err.render()}", err=True)
         sys.exit(1)
     except click.exceptions.Abort:
+        click.echo("aborted", err=True)
         sys.exit(130)
     except click.ClickException as err:
         err.show()
@@ -33,36 +38,117 @@ def main() -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sandbox")
-def cli() -> None:
-    """A local cloud teaching sandbox: PostgreSQL, Redis and the Flask app, offline."""
+@click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    help="embedded (default: real processes, no Docker) or compose (Docker). "
+    "Also SANDBOX_BACKEND; otherwise the one the last `up` used.",
+)
+@click.pass_context
+def cli(ctx: click.Context, backend: str | None) -> None:
+    """A local cloud teaching sandbox: an AWS emulator, PostgreSQL, Redis and a Flask app."""
+    ctx.obj = {"backend": backend}
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _backend(ctx: click.Context, settings: Settings) -> Backend:
+    """--backend, else SANDBOX_BACKEND, else the backend the last `up` here used."""
+    chosen = ctx.obj.get("backend")
+    memory = settings.home / BACKEND_MEMORY
+    if chosen is None and "SANDBOX_BACKEND" not in os.environ and memory.exists():
+        remembered = memory.read_text().strip()
+        chosen = remembered if remembered in BACKENDS else None
+    return get_backend(settings, chosen)
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the endpoints as JSON.")
-def run(as_json: bool) -> None:
-    """Start PostgreSQL, Redis and the app in the foreground; Ctrl-C stops them."""
-    settings = Settings.from_env()
-    stop = threading.Event()
-    _on_signals(lambda: stop.set())
-    with foreground.running(settings, progress=_progress(as_json)) as endpoints:
-        _print_endpoints(endpoints, as_json)
-        stop.wait()
-        click.echo("stopping (data is kept) ...", err=True)
-
-
-def _progress(quiet: bool) -> Callable[[str], None]:
-    return (lambda _message: None) if quiet else (lambda message: click.echo(message, err=True))
-
-
-def _print_endpoints(endpoints: dict[str, dict[str, Any]], as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for health.")
+@click.pass_context
+def up(ctx: click.Context, as_json: bool, timeout: float) -> None:
+    """Start every service and return once all are healthy."""
+    settings = _settings()
+    backend = _backend(ctx, settings)
+    result = backend.start(progress=None if as_json else _progress_printer(), timeout=timeout)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    (settings.home / BACKEND_MEMORY).write_text(backend.name + "\n")
     if as_json:
-        click.echo(json.dumps(endpoints, indent=2))
+        click.echo(
+            json.dumps({**result.status.to_dict(), "already_running": result.already_running})
+        )
         return
-    for name, info in endpoints.items():
-        click.echo(f"{name:<9} {info['url']:<50} pid {info['pid']}")
-    click.echo("Press Ctrl-C to stop; data is kept in the state directory.")
+    if result.already_running:
+        click.echo("The stack is already running; nothing to do.")
+    click.echo(status_table(result.status))
 
 
-def _on_signals(handler: Callable[[], None]) -> None:
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: handler())
+def _progress_printer() -> Any:
+    seen: dict[str, State] = {}
+
+    def show(status: StackStatus) -> None:
+        for name, service in status.services.items():
+            if seen.get(name) is not service.state:
+                seen[name] = service.state
+                click.echo(f"  {name:<9} {service.state}", err=True)
+
+    return show
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_context
+def down(ctx: click.Context, as_json: bool) -> None:
+    """Stop every service (SIGTERM, then SIGKILL after a timeout). Data is kept."""
+    status = _backend(ctx, _settings()).stop()
+    if as_json:
+        click.echo(json.dumps(status.to_dict()))
+    else:
+        click.echo("Stopped. Data is kept in the state directory; `sandbox up` brings it back.")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Show each service's state, pid, port, URL, uptime and restarts (exit 0 if all healthy)."""
+    current = _backend(ctx, _settings()).status()
+    click.echo(json.dumps(current.to_dict()) if as_json else status_table(current))
+    sys.exit(0 if current.all_healthy else 3)
+
+
+@cli.command()
+@click.argument("service", required=False)
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines (Ctrl-C stops).")
+@click.option("--since", help="Only lines since a duration ago (30s, 10m, 2h) or a time.")
+@click.option("-n", "--tail", "last", type=int, help="Only the last N lines (per service).")
+@click.pass_context
+def logs(
+    ctx: click.Context, service: str | None, follow: bool, since: str | None, last: int | None
+) -> None:
+    """Print the log of SERVICE (postgres, redis, aws, app, supervisor), or of all."""
+    backend = _backend(ctx, _settings())
+    lines = backend.logs(service, parse_since(since) if since else None, follow)
+    try:
+        if last is not None and not follow:
+            lines = iter(list(lines)[-last:])
+        for line in lines:
+            click.echo(line)
+    except KeyboardInterrupt:
+        pass
+
+
+@cli.command()
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def reset(ctx: click.Context, yes: bool) -> None:
+    """Stop the stack and delete all its data (databases, emulator state, logs)."""
+    settings = _settings()
+    if not yes and not sys.stdin.isatty():
+        raise click.UsageError("reset deletes all data; run it with --yes to confirm")
+    if not yes:
+        click.confirm(f"Delete everything in {settings.home}?", abort=True)
+    _backend(ctx, settings).reset()
+    click.echo(f"Reset: {settings.home} is gone; `sandbox up` starts from scratch.")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sandbox.errors import ConfigError
 
+BACKENDS = ("embedded", "compose")
 DEFAULT_PORTS = {"aws": 4566, "postgres": 55432, "redis": 56379, "app": 8080}
 
 
@@ -23,6 +24,8 @@ class Settings:
     aws_port: int
     postgres_bin_dir: Path | None
     app_dir: Path
+    lambda_dir: Path
+    backend: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -36,6 +39,8 @@ class Settings:
             aws_port=_port(env, "aws"),
             postgres_bin_dir=Path(pg_bin) if pg_bin else None,
             app_dir=Path(env.get("SANDBOX_APP_DIR", _repo_root())).absolute(),
+            lambda_dir=Path(env.get("SANDBOX_LAMBDA_DIR", f"{_repo_root()}/lambda")).absolute(),
+            backend=_backend(env),
         )
 
 
@@ -55,3 +60,13 @@ def _port(env: Mapping[str, str], service: str) -> int:
 def _repo_root() -> str:
     # The directory holding the `app` package: the repository in a source checkout.
     return str(Path(__file__).resolve().parent.parent)
+
+
+def _backend(env: Mapping[str, str]) -> str:
+    name = env.get("SANDBOX_BACKEND", "").strip().lower() or "embedded"
+    if name not in BACKENDS:
+        raise ConfigError(
+            f"SANDBOX_BACKEND={name!r} is not a backend",
+            "use embedded (the default, no Docker needed) or compose (needs Docker)",
+        )
+    return name

@@ -4,6 +4,9 @@ The tree::
 
     SandboxError                 anything the sandbox reports instead of a traceback
     ├── ConfigError              a SANDBOX_* variable or option has a bad value
+    ├── BackendUnavailableError  the chosen backend cannot run here (no Docker engine)
+    ├── StateError               the state file is unreadable or corrupt
+    ├── StackNotRunningError     a command needs the stack, and it is down
     └── ServiceError             an embedded server could not be started or stopped
         ├── BinaryNotFoundError  the server program is missing
         ├── PortInUseError       the port is taken by another process
@@ -31,6 +34,18 @@ class SandboxError(Exception):
 
 class ConfigError(SandboxError):
     """A setting has a value the sandbox cannot use."""
+
+
+class BackendUnavailableError(SandboxError):
+    """The chosen backend cannot run on this machine."""
+
+
+class StateError(SandboxError):
+    """The state file cannot be read or written."""
+
+
+class StackNotRunningError(SandboxError):
+    """The stack (or the service asked for) is not running."""
 
 
 class ServiceError(SandboxError):

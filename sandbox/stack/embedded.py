@@ -1,0 +1,236 @@
+"""The embedded backend (the default): real processes on this machine, no Docker.
+
+`start` launches the supervisor (sandbox.stack.supervisor) in its own session so it
+outlives the command, then waits until its state file says every service is healthy.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import psutil
+
+from sandbox.config import Settings
+from sandbox.errors import ServiceStartError
+from sandbox.services import postgres
+from sandbox.services.process import ensure_port_free, tail
+from sandbox.stack import logs as log_files
+from sandbox.stack import statefile
+from sandbox.stack.backend import StartResult, unknown_service
+from sandbox.stack.model import ServiceStatus, StackStatus, State
+from sandbox.stack.specs import SERVICE_NAMES, service_specs
+
+START_TIMEOUT = 120.0
+STOP_TIMEOUT = 45.0
+
+
+class EmbeddedBackend:
+    name = "embedded"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.home = settings.home
+
+    # -- the contract ---------------------------------------------------------------------
+
+    def start(
+        self, progress: Callable[[StackStatus], None] | None = None, timeout: float = START_TIMEOUT
+    ) -> StartResult:
+        current = self.status()
+        if current.supervisor_pid is not None:
+            return StartResult(current, already_running=True)
+        self._stop_leftovers(current)
+        self._check_ports()
+        supervisor = self._spawn_supervisor()
+        return StartResult(self._wait_healthy(supervisor, progress, timeout), False)
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> StackStatus:
+        current = self.status()
+        if current.supervisor_pid is not None:
+            _terminate(current.supervisor_pid, None, timeout)
+        self._stop_leftovers(self._recorded())
+        return self.status()
+
+    def reset(self) -> None:
+        self.stop()
+        postgres.wipe(postgres.PostgresConfig(self.home))  # may live outside the state dir
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def status(self) -> StackStatus:
+        recorded = self._recorded()
+        if recorded.supervisor_pid is not None and not _alive(recorded.supervisor_pid, None):
+            recorded.supervisor_pid = None  # died without cleaning up (SIGKILL, reboot)
+        if recorded.supervisor_pid is None:
+            for service in recorded.services.values():
+                if not _alive(service.pid, service.pid_started):
+                    service.state, service.pid = (_stopped_state(service), None)
+        return recorded
+
+    def endpoint(self, service: str) -> str:
+        specs = service_specs(self.settings)
+        if service not in specs:
+            raise unknown_service(service)
+        status = self.status().services.get(service)
+        return status.url if status and status.url else specs[service].url
+
+    def logs(
+        self,
+        service: str | None = None,
+        since: datetime | None = None,
+        follow: bool = False,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> Iterator[str]:
+        names = _log_names(service)
+        for name in names:
+            prefix = f"{name:<10}| " if len(names) > 1 else ""
+            for line in log_files.read_lines(self.log_path(name), since):
+                yield prefix + line
+        if follow:
+            yield from self._follow(names, stop)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def log_path(self, service: str) -> Path:
+        return self.home / "logs" / f"{service}.log"
+
+    def _follow(self, names: list[str], stop: Callable[[], bool]) -> Iterator[str]:
+        paths = {name: self.log_path(name) for name in names}
+        for name, line in log_files.follow(paths, stop):
+            yield f"{name:<10}| {line}" if len(names) > 1 else line
+
+    def _recorded(self) -> StackStatus:
+        recorded = statefile.read(self.home)
+        if recorded is None:
+            specs = service_specs(self.settings)
+            services = {n: ServiceStatus(n, State.STOPPED, s.port, s.url) for n, s in specs.items()}
+            return StackStatus(backend=self.name, services=services, home=str(self.home))
+        return recorded
+
+    def _check_ports(self) -> None:
+        for name, spec in service_specs(self.settings).items():
+            ensure_port_free(name, spec.port, f"SANDBOX_{name.upper()}_PORT")
+
+    def _spawn_supervisor(self) -> subprocess.Popen[bytes]:
+        log = self.log_path("supervisor")
+        log.parent.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "SANDBOX_HOME": str(self.home)}
+        env.update(_settings_env(self.settings))
+        with log.open("ab") as out:
+            return subprocess.Popen(
+                [sys.executable, "-m", "sandbox.stack.supervisor"],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                env=env, start_new_session=True,
+            )  # fmt: skip
+
+    def _wait_healthy(
+        self,
+        supervisor: subprocess.Popen[bytes],
+        progress: Callable[[StackStatus], None] | None,
+        timeout: float,
+    ) -> StackStatus:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = statefile.read(self.home)
+            if status is not None and status.supervisor_pid == supervisor.pid:
+                if progress:
+                    progress(status)
+                if status.all_healthy:
+                    return status
+                if any(s.state is State.FAILED for s in status.services.values()):
+                    self._abandon(supervisor)
+                    raise _start_failure(status)
+            if supervisor.poll() is not None:
+                raise ServiceStartError(
+                    "supervisor",
+                    f"exited with code {supervisor.returncode} before the stack was up",
+                    f"read {self.log_path('supervisor')}",
+                    tail(self.log_path("supervisor")),
+                )
+            time.sleep(0.1)
+        self._abandon(supervisor)
+        raise ServiceStartError(
+            "stack", f"not healthy within {timeout:.0f} s", "run `sandbox logs` to see why"
+        )
+
+    def _abandon(self, supervisor: subprocess.Popen[bytes]) -> None:
+        supervisor.terminate()
+        try:
+            supervisor.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            supervisor.kill()
+            supervisor.wait(5)
+        self._stop_leftovers(self._recorded())
+
+    def _stop_leftovers(self, status: StackStatus) -> None:
+        """Stop service processes we started that outlived their supervisor (by PID)."""
+        for service in status.services.values():
+            if service.pid is not None and _alive(service.pid, service.pid_started):
+                _terminate(service.pid, service.pid_started, STOP_TIMEOUT)
+
+
+def _stopped_state(service: ServiceStatus) -> State:
+    return State.FAILED if service.state is State.FAILED else State.STOPPED
+
+
+def _start_failure(status: StackStatus) -> ServiceStartError:
+    failed = [s for s in status.services.values() if s.state is State.FAILED]
+    first = failed[0]
+    others = "".join(f"\n{s.name}: {s.error}" for s in failed[1:])
+    return ServiceStartError(first.name, f"did not start: {first.error}{others}", "")
+
+
+def _log_names(service: str | None) -> list[str]:
+    if service is None:
+        return [*SERVICE_NAMES, "supervisor"]
+    if service not in (*SERVICE_NAMES, "supervisor"):
+        raise unknown_service(service)
+    return [service]
+
+
+def _settings_env(settings: Settings) -> dict[str, str]:
+    env = {
+        "SANDBOX_POSTGRES_PORT": str(settings.postgres_port),
+        "SANDBOX_REDIS_PORT": str(settings.redis_port),
+        "SANDBOX_AWS_PORT": str(settings.aws_port),
+        "SANDBOX_APP_PORT": str(settings.app_port),
+        "SANDBOX_APP_DIR": str(settings.app_dir),
+    }
+    if settings.postgres_bin_dir:
+        env["SANDBOX_POSTGRES_BIN_DIR"] = str(settings.postgres_bin_dir)
+    return env
+
+
+def _alive(pid: int | None, created: float | None) -> bool:
+    """True when `pid` runs and (if known) is the same process we started, not a reused PID."""
+    if pid is None:
+        return False
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return created is None or abs(process.create_time() - created) < 1.0
+    except psutil.Error:
+        return False
+
+
+def _terminate(pid: int, created: float | None, timeout: float) -> None:
+    """SIGTERM, wait, then SIGKILL: only the process we started (checked by create time)."""
+    if not _alive(pid, created):
+        return
+    process = psutil.Process(pid)
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except psutil.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+    except psutil.NoSuchProcess:
+        return

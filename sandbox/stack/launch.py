@@ -1,0 +1,32 @@
+"""How the embedded backend starts each service: one launcher call per service name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sandbox.config import Settings
+from sandbox.services import app, aws, postgres
+from sandbox.services import redis as redis_service
+from sandbox.services.process import ServerProcess
+
+Launcher = Callable[[], ServerProcess]
+
+
+def launchers(settings: Settings) -> dict[str, Launcher]:
+    home = settings.home
+    pg = postgres.PostgresConfig(home, settings.postgres_port, settings.postgres_bin_dir)
+    rd = redis_service.RedisConfig(home, settings.redis_port)
+    emulator = aws.AwsConfig(home, settings.aws_port)
+    web = app.AppServiceConfig(
+        home=home,
+        app_dir=settings.app_dir,
+        database_url=postgres.url(settings.postgres_port),
+        redis_url=redis_service.url(settings.redis_port),
+        port=settings.app_port,
+    )
+    return {
+        "postgres": lambda: postgres.start(pg),
+        "redis": lambda: redis_service.start(rd),
+        "aws": lambda: aws.start(emulator),
+        "app": lambda: app.start(web),
+    }
