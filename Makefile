@@ -3,7 +3,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do $$p -c '
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint pytest bench clean
+.PHONY: install run down status test lint pytest bench clean
 
 install: $(VENV)/.installed
 
@@ -14,9 +14,16 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
-## the main job: start PostgreSQL, Redis and the app (Ctrl-C stops them; data is kept)
+## the main job: start the whole stack (emulator, PostgreSQL, Redis, app) and show it
 run: install
-	$(BIN)/sandbox run
+	$(BIN)/sandbox up
+	@echo "Stop it with: make down   (or .venv/bin/sandbox down)"
+
+down:
+	$(BIN)/sandbox down
+
+status:
+	$(BIN)/sandbox status
 
 ## lint, type-check and run the whole test suite against real servers
 test: install lint pytest
@@ -30,6 +37,7 @@ pytest: install
 	$(BIN)/pytest
 
 bench: install
+	$(BIN)/python bench/stack_up.py
 	$(BIN)/python bench/app_throughput.py
 
 clean:

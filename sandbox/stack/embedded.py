@@ -1,7 +1,8 @@
 """The embedded backend (the default): real processes on this machine, no Docker.
 
-`start` launches the supervisor (sandbox.stack.supervisor) in its own session so it
-outlives the command, then waits until its state file says every service is healthy.
+`start` launches the supervisor (sandbox.stack.supervisor), which detaches (forks away,
+new session) so it outlives the command, then waits until its state file says every
+service is healthy.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +21,7 @@ from pathlib import Path
 import psutil
 
 from sandbox.config import Settings
-from sandbox.errors import ServiceStartError
+from sandbox.errors import SandboxError, ServiceStartError
 from sandbox.services import postgres
 from sandbox.services.process import ensure_port_free, tail
 from sandbox.stack import logs as log_files
@@ -49,8 +51,8 @@ class EmbeddedBackend:
             return StartResult(current, already_running=True)
         self._stop_leftovers(current)
         self._check_ports()
-        supervisor = self._spawn_supervisor()
-        return StartResult(self._wait_healthy(supervisor, progress, timeout), False)
+        launch_id = self._spawn_supervisor()
+        return StartResult(self._wait_healthy(launch_id, progress, timeout), False)
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> StackStatus:
         current = self.status()
@@ -118,56 +120,48 @@ class EmbeddedBackend:
         for name, spec in service_specs(self.settings).items():
             ensure_port_free(name, spec.port, f"SANDBOX_{name.upper()}_PORT")
 
-    def _spawn_supervisor(self) -> subprocess.Popen[bytes]:
+    def _spawn_supervisor(self) -> str:
+        """Start the supervisor detached (it forks away from us); return its launch id."""
+        launch_id = uuid.uuid4().hex
         log = self.log_path("supervisor")
         log.parent.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "SANDBOX_HOME": str(self.home)}
-        env.update(_settings_env(self.settings))
+        env = {**os.environ, **_settings_env(self.settings), "SANDBOX_LAUNCH_ID": launch_id}
         with log.open("ab") as out:
-            return subprocess.Popen(
-                [sys.executable, "-m", "sandbox.stack.supervisor"],
+            subprocess.run(
+                [sys.executable, "-m", "sandbox.stack.supervisor", "--detach"],
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                env=env, start_new_session=True,
+                env=env, start_new_session=True, timeout=30, check=False,
             )  # fmt: skip
+        return launch_id
 
     def _wait_healthy(
-        self,
-        supervisor: subprocess.Popen[bytes],
-        progress: Callable[[StackStatus], None] | None,
-        timeout: float,
+        self, launch_id: str, progress: Callable[[StackStatus], None] | None, timeout: float
     ) -> StackStatus:
         deadline = time.monotonic() + timeout
+        appeared_by = time.monotonic() + 15  # the supervisor writes its state at once
         while time.monotonic() < deadline:
             status = statefile.read(self.home)
-            if status is not None and status.supervisor_pid == supervisor.pid:
+            mine = status is not None and status.launch_id == launch_id
+            if status is not None and mine:
                 if progress:
                     progress(status)
                 if status.all_healthy:
                     return status
                 if any(s.state is State.FAILED for s in status.services.values()):
-                    self._abandon(supervisor)
+                    self.stop()
                     raise _start_failure(status)
-            if supervisor.poll() is not None:
+            gone = mine and status is not None and not _alive(status.supervisor_pid, None)
+            if gone or (not mine and time.monotonic() > appeared_by):
+                self._stop_leftovers(self._recorded())
                 raise ServiceStartError(
-                    "supervisor",
-                    f"exited with code {supervisor.returncode} before the stack was up",
-                    f"read {self.log_path('supervisor')}",
-                    tail(self.log_path("supervisor")),
-                )
+                    "supervisor", "exited before the stack was up",
+                    f"read {self.log_path('supervisor')}", tail(self.log_path("supervisor")),
+                )  # fmt: skip
             time.sleep(0.1)
-        self._abandon(supervisor)
+        self.stop()
         raise ServiceStartError(
             "stack", f"not healthy within {timeout:.0f} s", "run `sandbox logs` to see why"
         )
-
-    def _abandon(self, supervisor: subprocess.Popen[bytes]) -> None:
-        supervisor.terminate()
-        try:
-            supervisor.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            supervisor.kill()
-            supervisor.wait(5)
-        self._stop_leftovers(self._recorded())
 
     def _stop_leftovers(self, status: StackStatus) -> None:
         """Stop service processes we started that outlived their supervisor (by PID)."""
@@ -180,11 +174,10 @@ def _stopped_state(service: ServiceStatus) -> State:
     return State.FAILED if service.state is State.FAILED else State.STOPPED
 
 
-def _start_failure(status: StackStatus) -> ServiceStartError:
-    failed = [s for s in status.services.values() if s.state is State.FAILED]
-    first = failed[0]
-    others = "".join(f"\n{s.name}: {s.error}" for s in failed[1:])
-    return ServiceStartError(first.name, f"did not start: {first.error}{others}", "")
+def _start_failure(status: StackStatus) -> SandboxError:
+    """Every failed service's own message (each already names the service and the fix)."""
+    failed = [s.error for s in status.services.values() if s.state is State.FAILED]
+    return SandboxError("the stack did not start:\n" + "\n".join(failed))
 
 
 def _log_names(service: str | None) -> list[str]:
@@ -197,11 +190,13 @@ def _log_names(service: str | None) -> list[str]:
 
 def _settings_env(settings: Settings) -> dict[str, str]:
     env = {
+        "SANDBOX_HOME": str(settings.home),
         "SANDBOX_POSTGRES_PORT": str(settings.postgres_port),
         "SANDBOX_REDIS_PORT": str(settings.redis_port),
         "SANDBOX_AWS_PORT": str(settings.aws_port),
         "SANDBOX_APP_PORT": str(settings.app_port),
         "SANDBOX_APP_DIR": str(settings.app_dir),
+        "SANDBOX_LAMBDA_DIR": str(settings.lambda_dir),
     }
     if settings.postgres_bin_dir:
         env["SANDBOX_POSTGRES_BIN_DIR"] = str(settings.postgres_bin_dir)

@@ -62,6 +62,7 @@ class StackStatus:
     services: dict[str, ServiceStatus] = field(default_factory=dict)
     supervisor_pid: int | None = None
     home: str = ""
+    launch_id: str = ""  # tells `up` that this state was written by the supervisor it started
 
     @property
     def all_healthy(self) -> bool:
@@ -76,6 +77,7 @@ class StackStatus:
             "backend": self.backend,
             "home": self.home,
             "supervisor_pid": self.supervisor_pid,
+            "launch_id": self.launch_id,
             "all_healthy": self.all_healthy,
             "services": {name: s.to_dict() for name, s in self.services.items()},
         }

@@ -42,6 +42,7 @@ def read(home: Path) -> StackStatus | None:
             services=services,
             supervisor_pid=data.get("supervisor_pid"),
             home=data.get("home", str(home)),
+            launch_id=data.get("launch_id", ""),
         )
     except FileNotFoundError:
         return None

@@ -1,7 +1,7 @@
 """The supervisor: a small process that outlives `sandbox up`, runs the services, restarts
 the ones that die, and keeps `<home>/stack.json` current.
 
-    python -m sandbox.stack.supervisor      (reads SANDBOX_* like every command)
+    python -m sandbox.stack.supervisor [--detach]   (reads SANDBOX_* like every command)
 
 One thread per service. A service that fails its first start is marked failed at once (so
 `up` can report it); one that dies later is restarted with backoff, at most MAX_RESTARTS
@@ -49,6 +49,7 @@ class Recorder:
             backend="embedded",
             home=str(home),
             supervisor_pid=os.getpid(),
+            launch_id=os.environ.get("SANDBOX_LAUNCH_ID", ""),
             services={n: ServiceStatus(n, State.STOPPED, s.port, s.url) for n, s in specs.items()},
         )
         self.changed = threading.Condition(self.lock)
@@ -237,7 +238,16 @@ def _stop_in_order(runners: dict[str, ServiceRunner]) -> None:
         runners[name].join(60)
 
 
+def _detach() -> None:
+    """Fork so the caller's child exits at once (and is reaped) while we carry on."""
+    if os.fork() > 0:
+        os._exit(0)
+    os.setsid()
+
+
 def main() -> None:
+    if "--detach" in sys.argv[1:]:
+        _detach()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stdout
     )

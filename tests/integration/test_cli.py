@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from sandbox.services import postgres
-from tests.helpers import free_port, wait_for
+from tests.helpers import free_port
 
 SANDBOX = [sys.executable, "-c", "from sandbox.cli import main; main()"]
 
@@ -24,58 +23,90 @@ def sandbox_env(home: Path, **extra: str) -> dict[str, str]:
         SANDBOX_HOME=str(home),
         SANDBOX_POSTGRES_PORT=str(free_port()),
         SANDBOX_REDIS_PORT=str(free_port()),
+        SANDBOX_AWS_PORT=str(free_port()),
         SANDBOX_APP_PORT=str(free_port()),
     )
     env.update(extra)
     return env
 
 
+def run(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*SANDBOX, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
 def test_version() -> None:
-    result = subprocess.run([*SANDBOX, "--version"], capture_output=True, text=True, check=False)
+    result = run(dict(os.environ), "--version")
     assert result.returncode == 0
     assert "sandbox, version" in result.stdout
 
 
-def test_bad_port_setting_is_a_message_not_a_traceback(tmp_path: Path) -> None:
-    env = sandbox_env(tmp_path, SANDBOX_APP_PORT="eighty")
-    result = subprocess.run([*SANDBOX, "run"], env=env, capture_output=True, text=True, timeout=60)
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("SANDBOX_APP_PORT", "eighty", "SANDBOX_APP_PORT='eighty' is not a usable port"),
+        ("SANDBOX_BACKEND", "kubernetes", "SANDBOX_BACKEND='kubernetes' is not a backend"),
+    ],
+)
+def test_bad_settings_are_a_message_not_a_traceback(
+    tmp_path: Path, variable: str, value: str, message: str
+) -> None:
+    result = run(sandbox_env(tmp_path, **{variable: value}), "up")
     assert result.returncode == 1
-    assert "SANDBOX_APP_PORT='eighty' is not a usable port" in result.stderr
+    assert message in result.stderr
     assert "Traceback" not in result.stderr
 
 
+def test_unknown_service_for_logs(tmp_path: Path) -> None:
+    result = run(sandbox_env(tmp_path), "logs", "mysql")
+    assert result.returncode == 1
+    assert "no service called 'mysql'" in result.stderr
+    assert "postgres, redis, aws, app" in result.stderr
+
+
+def test_bad_since_for_logs(tmp_path: Path) -> None:
+    result = run(sandbox_env(tmp_path), "logs", "app", "--since", "yesterday-ish")
+    assert result.returncode == 1
+    assert "--since 'yesterday-ish' is not a duration or a time" in result.stderr
+
+
+def test_reset_without_a_terminal_needs_yes(tmp_path: Path) -> None:
+    result = run(sandbox_env(tmp_path), "reset")
+    assert result.returncode != 0
+    assert "--yes" in result.stderr
+
+
+def test_status_of_a_stack_never_started_is_stopped_and_nonzero(tmp_path: Path) -> None:
+    result = run(sandbox_env(tmp_path), "status", "--json")
+    assert result.returncode == 3
+    states = {name: s["state"] for name, s in json.loads(result.stdout)["services"].items()}
+    assert states == dict.fromkeys(("postgres", "redis", "aws", "app"), "stopped")
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    env = sandbox_env(tmp_path / "home")
+    yield env
+    run(env, "reset", "--yes")
+
+
 @pytest.mark.slow
-def test_run_serves_the_app_until_interrupted(tmp_path: Path) -> None:
-    env = sandbox_env(tmp_path)
-    command = [*SANDBOX, "run", "--json"]
-    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) as proc:
-        try:
-            assert proc.stdout is not None
-            endpoints = json.loads(_read_json_block(proc.stdout))
-            assert set(endpoints) == {"postgres", "redis", "app"}
-            ready = requests.get(endpoints["app"]["url"] + "/ready", timeout=5)
-            assert ready.status_code == 200
-            pids = [info["pid"] for info in endpoints.values()]
-        finally:
-            proc.send_signal(signal.SIGINT)
-            proc.wait(60)
-    postgres.wipe(postgres.PostgresConfig(home=tmp_path))  # its private data folder, if any
-    assert proc.returncode == 0
-    assert wait_for(lambda: not any(_alive(pid) for pid in pids), timeout=10)
+def test_up_status_logs_down(cli_env: dict[str, str]) -> None:
+    started = run(cli_env, "up", "--json")
+    assert started.returncode == 0, started.stderr
+    status = json.loads(started.stdout)
+    assert status["all_healthy"] is True
+    assert requests.get(status["services"]["app"]["url"] + "/ready", timeout=5).status_code == 200
 
+    again = run(cli_env, "up")
+    assert "already running" in again.stdout
 
-def _read_json_block(stream: object) -> str:
-    lines = []
-    for line in stream:  # type: ignore[attr-defined]
-        lines.append(line)
-        if line.startswith("}"):
-            break
-    return "".join(lines)
+    assert run(cli_env, "status").returncode == 0
+    app_log = run(cli_env, "logs", "app", "--since", "5m")
+    assert '"logger": "app"' in app_log.stdout
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    stopped = run(cli_env, "down", "--json")
+    assert stopped.returncode == 0
+    states = {s["state"] for s in json.loads(stopped.stdout)["services"].values()}
+    assert states == {"stopped"}
