@@ -98,7 +98,8 @@ def document(version: str) -> dict[str, Any]:
 
 def _schemas() -> dict[str, Any]:
     email = {"type": "string", "format": "email", "maxLength": 254}
-    name = {"type": "string", "maxLength": 200, "nullable": True}
+    # No NUL characters: PostgreSQL text cannot store them.
+    name = {"type": "string", "maxLength": 200, "nullable": True, "pattern": "^[^\\u0000]*$"}
     stamp = {"type": "string", "format": "date-time"}
     return {
         "UserInput": {

@@ -9,7 +9,7 @@ from flask import request
 
 from app.problems import ApiError
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+EMAIL = re.compile(r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s.\x00]+$")  # PostgreSQL text has no NUL
 MAX_EMAIL, MAX_NAME = 254, 200
 USER_FIELDS = {"email", "name"}
 MAX_ID = 2**63 - 1  # BIGINT: larger ids cannot exist
@@ -44,7 +44,9 @@ def name(body: dict[str, Any]) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or len(value) > MAX_NAME or "\x00" in value:
-        raise ApiError(400, f"name must be a string of at most {MAX_NAME} characters")
+        raise ApiError(
+            400, f"name must be a string of at most {MAX_NAME} characters, without NUL characters"
+        )
     return value
 
 

@@ -98,6 +98,8 @@ def test_delete_then_get_is_404(client: FlaskClient) -> None:
         (b'{"email": "not-an-address"}', "email must be"),
         (b'{"email": 42}', "email must be"),
         (b'{"email": "a@b.org", "name": 7}', "name must be"),
+        (b'{"email": "a@b.org", "name": "nul\\u0000byte"}', "without NUL"),
+        (b'{"email": "a\\u0000b@c.org"}', "email must be"),
         (b'{"email": "a@b.org", "role": "admin"}', "unknown field"),
     ],
 )
