@@ -28,6 +28,9 @@ keepalive = 5
 accesslog = None  # the app logs one JSON line per request itself
 logconfig_dict = GUNICORN_LOGCONFIG
 proc_name = "cloud-native-app"
+# gunicorn 27's control socket lives in $HOME/.gunicorn by default, shared by every instance
+# on the machine (each start deletes the others'); nothing here uses it.
+control_socket_disable = True
 STARTUP_WAIT = float(os.environ.get("DATABASE_STARTUP_TIMEOUT", "30"))
 
 

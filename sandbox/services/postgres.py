@@ -201,6 +201,7 @@ def _launch(
         str(bin_dir / "postgres"), "-D", str(data_dir), "-p", str(config.port),
         "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
         "-c", "max_connections=100", "-c", "shared_buffers=32MB",
+        "-c", "io_method=sync",  # no I/O worker processes: less memory for a small sandbox
     ]  # fmt: skip
     popen = spawn(SERVICE, argv, config.log_path, user=user)
     # SIGINT is PostgreSQL's "fast" shutdown: a clean checkpoint without waiting for clients

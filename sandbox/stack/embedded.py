@@ -220,12 +220,21 @@ def _terminate(pid: int, created: float | None, timeout: float) -> None:
     """SIGTERM, wait, then SIGKILL: only the process we started (checked by create time)."""
     if not _alive(pid, created):
         return
-    process = psutil.Process(pid)
-    process.send_signal(signal.SIGTERM)
     try:
-        process.wait(timeout)
-    except psutil.TimeoutExpired:
-        process.kill()
-        process.wait(5)
+        psutil.Process(pid).send_signal(signal.SIGTERM)
+        # Poll with _alive, not Process.wait: a detached process that exited stays a zombie
+        # until init reaps it, which can take seconds; for us it is gone already.
+        if not _wait_gone(pid, created, timeout):
+            psutil.Process(pid).kill()
+            _wait_gone(pid, created, 5)
     except psutil.NoSuchProcess:
         return
+
+
+def _wait_gone(pid: int, created: float | None, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid, created):
+            return True
+        time.sleep(0.05)
+    return not _alive(pid, created)
