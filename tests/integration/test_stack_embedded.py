@@ -56,6 +56,14 @@ def all_pids(status: StackStatus) -> list[int]:
     return [*pids, status.supervisor_pid] if status.supervisor_pid else pids
 
 
+def running(pid: int) -> bool:
+    """Alive and not a zombie (an exited detached process waits for init to reap it)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def port_bound(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -102,7 +110,7 @@ def test_up_kill_recover_down(backend: EmbeddedBackend) -> None:
     backend.stop()
     after = backend.status()
     assert {s.state for s in after.services.values()} == {State.STOPPED}
-    assert not any(psutil.pid_exists(pid) for pid in all_pids(before))
+    assert not any(running(pid) for pid in all_pids(before))
     assert not any(port_bound(s.port) for s in after.services.values())
 
 
@@ -163,7 +171,7 @@ def test_a_service_that_never_becomes_healthy_is_reported_with_its_log(tmp_path:
         assert "learner typo" in message
         status = stack.status()
         assert status.supervisor_pid is None
-        assert all(not psutil.pid_exists(pid) for pid in all_pids(status))
+        assert all(not running(pid) for pid in all_pids(status))
     finally:
         stack.reset()
 
