@@ -1,0 +1,1 @@
+"""Everything that talks to the AWS emulator: clients, deploy, events, browsing."""

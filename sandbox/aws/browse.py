@@ -1,0 +1,86 @@
+"""Small browsers for the labs and the TUI: DynamoDB items, S3 objects, SQS depths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+
+from sandbox.aws.clients import client, translated
+from sandbox.aws.names import Names
+
+_DESERIALIZER = TypeDeserializer()
+
+
+def plain(item: dict[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item as plain Python (numbers as int or float)."""
+    return {key: _number(_DESERIALIZER.deserialize(value)) for key, value in item.items()}
+
+
+def _number(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _number(v) for k, v in value.items()}
+    if isinstance(value, list | set):
+        return [_number(v) for v in value]
+    return value
+
+
+def scan_items(ddb: Any, table: str, limit: int = 10_000) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": table}
+    while len(items) < limit:
+        page = ddb.scan(**kwargs)
+        items.extend(plain(item) for item in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return items[:limit]
+
+
+def ddb_scan(endpoint: str, table: str, limit: int = 100) -> list[dict[str, Any]]:
+    with translated(f"scan {table}", endpoint):
+        items = scan_items(client("dynamodb", endpoint), table, limit)
+    return sorted(items, key=lambda i: str(i.get("timestamp", "")), reverse=True)
+
+
+def ddb_tables(endpoint: str) -> list[str]:
+    with translated("list tables", endpoint):
+        return list(client("dynamodb", endpoint).list_tables().get("TableNames", []))
+
+
+def s3_list(endpoint: str, bucket: str | None = None) -> list[dict[str, Any]]:
+    s3 = client("s3", endpoint)
+    with translated("list S3", endpoint):
+        if bucket is None:
+            return [{"bucket": b["Name"]} for b in s3.list_buckets().get("Buckets", [])]
+        objects = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+    return [{"key": o["Key"], "size": o["Size"], "modified": str(o["LastModified"])}
+            for o in objects]  # fmt: skip
+
+
+def sqs_depths(endpoint: str, names: Names | None = None) -> list[dict[str, Any]]:
+    """Every queue with its visible and in-flight message counts; DLQs flagged."""
+    names = names or Names()
+    sqs = client("sqs", endpoint)
+    with translated("read queue depths", endpoint):
+        urls = sqs.list_queues().get("QueueUrls", [])
+        rows = [_depth(sqs, url) for url in urls]
+    for row in rows:
+        row["dead_letter"] = row["queue"].endswith("-dlq")
+    return rows
+
+
+def _depth(sqs: Any, url: str) -> dict[str, Any]:
+    attrs = sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return {
+        "queue": url.rsplit("/", 1)[-1],
+        "visible": int(attrs.get("ApproximateNumberOfMessages", 0)),
+        "in_flight": int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0)),
+    }
