@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from sandbox import __version__
+from sandbox import __version__, cli_aws
 from sandbox.config import BACKENDS, Settings
 from sandbox.errors import SandboxError
 from sandbox.stack import get_backend
@@ -62,6 +62,10 @@ def _backend(ctx: click.Context, settings: Settings) -> Backend:
         remembered = memory.read_text().strip()
         chosen = remembered if remembered in BACKENDS else None
     return get_backend(settings, chosen)
+
+
+for _command in cli_aws.COMMANDS:
+    cli.add_command(_command)
 
 
 @cli.command()

@@ -198,18 +198,32 @@ class Deployer:
         self.note("s3-bucket", bucket, action, "notifies the function on create/remove")
 
     def ensure_queues(self) -> None:
-        sqs, n = self.aws("sqs"), self.names
-        existing = set(sqs.list_queues(QueueNamePrefix=n.queue).get("QueueUrls", []))
-        dlq_url = sqs.create_queue(QueueName=n.dead_letter_queue)["QueueUrl"]
+        n = self.names
         redrive = {"deadLetterTargetArn": n.queue_arn(n.dead_letter_queue),
                    "maxReceiveCount": str(MAX_RECEIVE_COUNT)}  # fmt: skip
-        queue_url = sqs.create_queue(QueueName=n.queue, Attributes={
-            "VisibilityTimeout": str(QUEUE_VISIBILITY), "RedrivePolicy": json.dumps(redrive),
-        })["QueueUrl"]  # fmt: skip
-        for name, url in ((n.dead_letter_queue, dlq_url), (n.queue, queue_url)):
-            self.note("sqs-queue", name, "unchanged" if url in existing else "created")
+        self._ensure_queue(n.dead_letter_queue, {})
+        self._ensure_queue(n.queue, {"VisibilityTimeout": str(QUEUE_VISIBILITY),
+                                     "RedrivePolicy": json.dumps(redrive)})  # fmt: skip
         self._ensure_mapping(n.queue_arn(n.queue), "sqs-trigger", n.queue, BatchSize=10,
                              FunctionResponseTypes=["ReportBatchItemFailures"])  # fmt: skip
+
+    def _ensure_queue(self, name: str, attributes: dict[str, str]) -> None:
+        """Create the queue, or bring an existing one (perhaps holding a backlog) in line."""
+        sqs = self.aws("sqs")
+        try:
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        except ClientError as err:
+            if "NonExistentQueue" not in error_code(err):
+                raise
+            sqs.create_queue(QueueName=name, Attributes=attributes)
+            self.note("sqs-queue", name, "created")
+            return
+        current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        if any(current.get(key) != value for key, value in attributes.items()):
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+            self.note("sqs-queue", name, "updated")
+            return
+        self.note("sqs-queue", name, "unchanged")
 
     def ensure_stream_mapping(self) -> None:
         table = self.aws("dynamodb").describe_table(TableName=self.names.orders_table)["Table"]

@@ -1,0 +1,213 @@
+"""CLI commands for the serverless part: deploy, fire, events, invoke, and the browsers."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sandbox.aws import browse, package
+from sandbox.aws.deploy import DeployResult, deploy
+from sandbox.aws.events import SOURCES, Firer, FireResult
+from sandbox.aws.names import Names
+from sandbox.aws.samples import SAMPLES, sample
+from sandbox.config import Settings
+from sandbox.errors import ConfigError, StackNotRunningError
+from sandbox.stack import get_backend
+from sandbox.stack.model import State
+
+
+def aws_endpoint(ctx: click.Context) -> str:
+    """The emulator's URL, or a clear error when it is not up."""
+    backend = get_backend(Settings.from_env(), (ctx.obj or {}).get("backend"))
+    service = backend.status().services["aws"]
+    if service.state is not State.HEALTHY:
+        raise StackNotRunningError(
+            f"the AWS emulator is not running (it is {service.state})",
+            "start the stack with `sandbox up`",
+        )
+    return backend.endpoint("aws")
+
+
+def _emit(payload: Any) -> None:
+    click.echo(json.dumps(payload, indent=2, default=str))
+
+
+@click.command("deploy")
+@click.option("--json", "as_json", is_flag=True, help="Print the resources as JSON.")
+@click.option("--watch", is_flag=True, help="Redeploy the code whenever a file changes.")
+@click.pass_context
+def deploy_command(ctx: click.Context, as_json: bool, watch: bool) -> None:
+    """Deploy the Lambda processor and wire S3, SQS, SNS, EventBridge, DynamoDB and the API."""
+    endpoint, source = aws_endpoint(ctx), Settings.from_env().lambda_dir
+    result = deploy(endpoint, source)
+    _emit(result.to_dict()) if as_json else click.echo(_deploy_table(result))
+    if watch:
+        _watch(endpoint, source)
+
+
+def _deploy_table(result: DeployResult) -> str:
+    width = max(len(r.kind) for r in result.resources)
+    rows = [f"{r.kind:<{width}}  {r.action:<9}  {r.name}  {r.detail}".rstrip()
+            for r in result.resources]  # fmt: skip
+    return "\n".join([*rows, f"API: {result.stage_url}/events"])
+
+
+def _watch(endpoint: str, source: Path) -> None:
+    click.echo(f"watching {source} (Ctrl-C stops) ...", err=True)
+    last = package.fingerprint(source)
+    try:
+        while True:
+            time.sleep(0.5)
+            current = package.fingerprint(source)
+            if current != last:
+                last = current
+                result = deploy(endpoint, source)
+                changed = ", ".join(f"{r.name} {r.action}" for r in result.changed) or "no change"
+                click.echo(f"{time.strftime('%H:%M:%S')} redeployed: {changed}", err=True)
+    except KeyboardInterrupt:
+        click.echo("stopped watching", err=True)
+
+
+@click.command("fire")
+@click.argument("source", type=click.Choice(SOURCES))
+@click.option("--data", help="JSON object to send as the event's data.")
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for the item.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def fire_command(
+    ctx: click.Context, source: str, data: str | None, timeout: float, as_json: bool
+) -> None:
+    """Send a real SOURCE event through the emulator and show what the processor did."""
+    payload = _json_object(data, "--data") if data else {}
+    result = Firer(aws_endpoint(ctx)).fire(source, payload, timeout)
+    _emit(result.to_dict()) if as_json else click.echo(_fire_text(result))
+
+
+def _fire_text(result: FireResult) -> str:
+    lines = [f"fired {result.source} event {result.fire_id}",
+             "sent:    " + json.dumps(result.sent, default=str)]  # fmt: skip
+    invoked = result.hops_ms.get("invoked")
+    lines.append(f"lambda:  invoked after {invoked} ms" if invoked is not None else "lambda:  -")
+    lines += [f"   | {line}" for line in result.logs]
+    lines.append(
+        "item:    " + json.dumps(result.item, default=str, indent=2).replace("\n", "\n   ")
+    )
+    lines.append(f"latency: {result.latency_ms} ms from send to item visible")
+    return "\n".join(lines)
+
+
+def _json_object(text: str, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"{what} is not valid JSON: {err.msg} at position {err.pos}",
+                          'write it like \'{"order_id": "o-1"}\'') from None  # fmt: skip
+    if not isinstance(value, dict):
+        raise ConfigError(f"{what} must be a JSON object", 'write it like \'{"order_id": "o-1"}\'')
+    return value
+
+
+@click.group("events")
+def events_group() -> None:
+    """Sample events for each source."""
+
+
+@events_group.command("sample")
+@click.argument("source", type=click.Choice(list(SAMPLES)))
+@click.argument("kind", required=False)
+def sample_command(source: str, kind: str | None) -> None:
+    """Print a realistic SOURCE event (KIND: e.g. put/delete for s3, insert/modify/remove)."""
+    _emit(sample(source, kind, Names()))
+
+
+@click.command("invoke")
+@click.option("--event", "event_file", required=True, help="A JSON event file, or - for stdin.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.pass_context
+def invoke_command(ctx: click.Context, event_file: str, as_json: bool) -> None:
+    """Invoke the processor directly with an event (e.g. from `sandbox events sample`)."""
+    text = sys.stdin.read() if event_file == "-" else _read(event_file)
+    answer = Firer(aws_endpoint(ctx)).invoke(_json_object(text, "the event"))
+    if as_json:
+        _emit(answer)
+        return
+    click.echo("\n".join(answer["log"]))
+    click.echo(json.dumps(answer["result"], indent=2, default=str))
+    if answer["function_error"]:
+        sys.exit(1)
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError as err:
+        raise ConfigError(f"cannot read {path}: {err.strerror}", "give a JSON file, or -") from None
+
+
+@click.group("ddb")
+def ddb_group() -> None:
+    """Browse DynamoDB."""
+
+
+@ddb_group.command("scan")
+@click.option("--table", default=Names().events_table, show_default=True)
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def ddb_scan_command(ctx: click.Context, table: str, limit: int, as_json: bool) -> None:
+    """Items of a table, newest first."""
+    items = browse.ddb_scan(aws_endpoint(ctx), table, limit)
+    if as_json:
+        _emit(items)
+        return
+    for item in items:
+        click.echo(json.dumps(item, default=str))
+    click.echo(f"({len(items)} items in {table})", err=True)
+
+
+@click.group("s3")
+def s3_group() -> None:
+    """Browse S3."""
+
+
+@s3_group.command("ls")
+@click.argument("bucket", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def s3_ls_command(ctx: click.Context, bucket: str | None, as_json: bool) -> None:
+    """Buckets, or the objects in BUCKET."""
+    rows = browse.s3_list(aws_endpoint(ctx), bucket)
+    if as_json:
+        _emit(rows)
+        return
+    for row in rows:
+        click.echo("  ".join(str(v) for v in row.values()))
+
+
+@click.group("sqs")
+def sqs_group() -> None:
+    """Browse SQS."""
+
+
+@sqs_group.command("depth")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def sqs_depth_command(ctx: click.Context, as_json: bool) -> None:
+    """Messages waiting and in flight in every queue (dead-letter queues marked)."""
+    rows = browse.sqs_depths(aws_endpoint(ctx))
+    if as_json:
+        _emit(rows)
+        return
+    for row in rows:
+        mark = "  (dead-letter)" if row["dead_letter"] else ""
+        click.echo(f"{row['queue']:<30} visible {row['visible']:>4}  in flight "
+                   f"{row['in_flight']:>4}{mark}")  # fmt: skip
+
+
+COMMANDS = [deploy_command, fire_command, events_group, invoke_command, ddb_group, s3_group,
+            sqs_group]  # fmt: skip
