@@ -16,9 +16,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import AppConfig, create_app
+from sandbox.config import Settings
 from sandbox.services import postgres
 from sandbox.services import redis as redis_service
 from sandbox.services.process import ServerProcess
+from sandbox.stack.embedded import EmbeddedBackend
 from tests.helpers import free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -78,3 +80,25 @@ def clean_state(postgres_server: ServerProcess, redis_server: ServerProcess) -> 
 @pytest.fixture
 def client(flask_app: Flask, clean_state: None) -> FlaskClient:
     return flask_app.test_client()
+
+
+def stack_settings(home: Path, **extra: str) -> Settings:
+    """Settings for a whole stack on free ports in `home`."""
+    env = {
+        "SANDBOX_HOME": str(home),
+        "SANDBOX_POSTGRES_PORT": str(free_port()),
+        "SANDBOX_REDIS_PORT": str(free_port()),
+        "SANDBOX_AWS_PORT": str(free_port()),
+        "SANDBOX_APP_PORT": str(free_port()),
+        **extra,
+    }
+    return Settings.from_env(env)
+
+
+@pytest.fixture(scope="session")
+def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBackend]:
+    """One whole embedded stack (emulator, PostgreSQL, Redis, app) shared by a session."""
+    stack = EmbeddedBackend(stack_settings(tmp_path_factory.mktemp("stack") / "home"))
+    stack.start()
+    yield stack
+    stack.reset()

@@ -174,7 +174,7 @@ class Firer:
         failed = [inv for inv in invocations if inv.failed]
         head = f"no item for the {source} event {fire_id} within {timeout:g} s"
         if failed:
-            errors = "\n".join(failed[-1].error_lines()[-5:])
+            errors = "\n".join(failed[-1].error_lines()[-8:])
             return (f"{head}: the function was invoked and failed:\n{errors}",
                     "fix the processor, then `sandbox deploy`")  # fmt: skip
         if not invocations:

@@ -9,6 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 _START = re.compile(r"^START RequestId: (\S+)")
+_FRAMING = ("START RequestId", "END RequestId", "REPORT RequestId")
 _ERROR_MARKERS = ('"level": "ERROR"', "Traceback", "errorMessage", "[ERROR]", "Task timed out")
 
 
@@ -26,7 +27,10 @@ class Invocation:
         return any(text in line for line in self.lines)
 
     def error_lines(self) -> list[str]:
-        return [ln for ln in self.lines if any(m in ln for m in _ERROR_MARKERS)]
+        """From the first error line on (a traceback's body has no marker), framing removed."""
+        body = [ln for ln in self.lines if not ln.startswith(_FRAMING)]
+        first = next((i for i, ln in enumerate(body) if any(m in ln for m in _ERROR_MARKERS)), 0)
+        return body[first:]
 
 
 def invocations_since(logs_client: Any, function: str, since_ms: int) -> list[Invocation]:

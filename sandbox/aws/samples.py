@@ -101,7 +101,11 @@ SAMPLES: dict[str, tuple[Callable[..., dict[str, Any]], tuple[str, ...]]] = {
 }
 
 
-def sample(source: str, kind: str | None = None, names: Names | None = None) -> dict[str, Any]:
+def sample(
+    source: str, kind: str | None = None, names: Names | None = None, payload: Any = None
+) -> dict[str, Any]:
+    """A sample event; `payload` replaces the default body (the S3 key, the SQS body, the SNS
+    message, the EventBridge detail, the DynamoDB order id, or the API request body)."""
     if source not in SAMPLES:
         raise ConfigError(f"no sample for {source!r}", f"use one of: {', '.join(SAMPLES)}")
     build, kinds = SAMPLES[source]
@@ -109,4 +113,6 @@ def sample(source: str, kind: str | None = None, names: Names | None = None) -> 
         raise ConfigError(
             f"{source} has no sample type {kind!r}", f"use one of: {', '.join(kinds)}"
         )
-    return build(names or Names(), kind or kinds[0])
+    if payload is None:
+        return build(names or Names(), kind or kinds[0])
+    return build(names or Names(), kind or kinds[0], payload)

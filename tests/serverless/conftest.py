@@ -1,0 +1,52 @@
+"""The processor deployed into the session's running emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.aws.browse import scan_items
+from sandbox.aws.clients import client
+from sandbox.aws.deploy import DeployResult, deploy
+from sandbox.aws.events import Firer
+from sandbox.stack.embedded import EmbeddedBackend
+
+LAMBDA_DIR = Path(__file__).resolve().parents[2] / "lambda"
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint(running_stack: EmbeddedBackend) -> str:
+    return running_stack.endpoint("aws")
+
+
+@pytest.fixture(scope="session")
+def deployed(aws_endpoint: str) -> DeployResult:
+    return deploy(aws_endpoint, LAMBDA_DIR)
+
+
+@pytest.fixture(scope="session")
+def firer(aws_endpoint: str, deployed: DeployResult) -> Firer:
+    return Firer(aws_endpoint)
+
+
+def items_mentioning(endpoint: str, table: str, text: str) -> list[dict[str, Any]]:
+    import json
+
+    items = scan_items(client("dynamodb", endpoint), table)
+    return [item for item in items if text in json.dumps(item, default=str, ensure_ascii=False)]
+
+
+@pytest.fixture
+def lambda_modules() -> Iterator[None]:
+    """Import the processor's modules by path (`lambda` is a keyword), then forget them."""
+    import sys
+
+    names = ("handler", "api", "sources", "store", "log")
+    sys.path.insert(0, str(LAMBDA_DIR))
+    yield
+    sys.path.remove(str(LAMBDA_DIR))
+    for name in names:
+        sys.modules.pop(name, None)
