@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,15 +32,17 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         pg_bin = env.get("SANDBOX_POSTGRES_BIN_DIR", "").strip()
+        home = Path(env.get("SANDBOX_HOME", ".sandbox")).absolute()
+        overrides = read_overrides(home)
         return cls(
-            home=Path(env.get("SANDBOX_HOME", ".sandbox")).absolute(),
+            home=home,
             postgres_port=_port(env, "postgres"),
             redis_port=_port(env, "redis"),
             app_port=_port(env, "app"),
             aws_port=_port(env, "aws"),
             postgres_bin_dir=Path(pg_bin) if pg_bin else None,
-            app_dir=Path(env.get("SANDBOX_APP_DIR", _repo_root())).absolute(),
-            lambda_dir=Path(env.get("SANDBOX_LAMBDA_DIR", f"{_repo_root()}/lambda")).absolute(),
+            app_dir=_dir(env, overrides, "app_dir", _repo_root()),
+            lambda_dir=_dir(env, overrides, "lambda_dir", f"{_repo_root()}/lambda"),
             backend=_backend(env),
         )
 
@@ -70,3 +73,27 @@ def _backend(env: Mapping[str, str]) -> str:
             "use embedded (the default, no Docker needed) or compose (needs Docker)",
         )
     return name
+
+
+OVERRIDES_FILE = "overrides.json"  # in the state dir: where a started lab points the stack
+
+
+def read_overrides(home: Path) -> dict[str, str]:
+    try:
+        data = json.loads((home / OVERRIDES_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def write_overrides(home: Path, **dirs: Path | None) -> None:
+    """Point the app service and deploy at other folders (None: back to the defaults)."""
+    home.mkdir(parents=True, exist_ok=True)
+    data = {key: str(value) for key, value in dirs.items() if value is not None}
+    (home / OVERRIDES_FILE).write_text(json.dumps(data, indent=2))
+
+
+def _dir(env: Mapping[str, str], overrides: dict[str, str], key: str, default: str) -> Path:
+    """SANDBOX_<KEY> wins, then the state dir's overrides (a started lab), then the default."""
+    value = env.get(f"SANDBOX_{key.upper()}") or overrides.get(key) or default
+    return Path(value).absolute()

@@ -37,6 +37,14 @@ class Backend(Protocol):
 
     def reset(self) -> None: ...
 
+    def stop_service(self, service: str, timeout: float = ...) -> None:
+        """Stop one service and keep it stopped until start_service (for fault checks)."""
+
+    def start_service(self, service: str, timeout: float = ...) -> None: ...
+
+    def reload_app(self, timeout: float = ...) -> None:
+        """Make the app load its code again (a learner edited it)."""
+
     def status(self) -> StackStatus: ...
 
     def endpoint(self, service: str) -> str: ...

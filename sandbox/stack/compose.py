@@ -65,6 +65,16 @@ class ComposeBackend:
         self.compose("down", "--volumes", "--timeout", "30")
         shutil.rmtree(self.settings.home, ignore_errors=True)
 
+    def stop_service(self, service: str, timeout: float = 30.0) -> None:
+        self.compose("stop", "--timeout", str(int(timeout)), self._compose_service(service))
+
+    def start_service(self, service: str, timeout: float = 60.0) -> None:
+        wait = ["--wait", "--wait-timeout", str(int(timeout))]
+        self.compose("up", "--detach", *wait, self._compose_service(service))
+
+    def reload_app(self, timeout: float = 60.0) -> None:
+        self.compose("kill", "--signal", "SIGHUP", "app")
+
     def status(self) -> StackStatus:
         ids = self.compose("ps", "--all", "--quiet").stdout.split()
         inspected = json.loads(self._docker("inspect", *ids).stdout) if ids else []

@@ -21,11 +21,11 @@ from pathlib import Path
 import psutil
 
 from sandbox.config import Settings
-from sandbox.errors import SandboxError, ServiceStartError
+from sandbox.errors import SandboxError, ServiceStartError, StackNotRunningError
 from sandbox.services import postgres
 from sandbox.services.process import ensure_port_free, tail
 from sandbox.stack import logs as log_files
-from sandbox.stack import statefile
+from sandbox.stack import statefile, supervisor
 from sandbox.stack.backend import StartResult, unknown_service
 from sandbox.stack.model import ServiceStatus, StackStatus, State
 from sandbox.stack.specs import SERVICE_NAMES, service_specs
@@ -65,6 +65,53 @@ class EmbeddedBackend:
         self.stop()
         postgres.wipe(postgres.PostgresConfig(self.home))  # may live outside the state dir
         shutil.rmtree(self.home, ignore_errors=True)
+
+    def stop_service(self, service: str, timeout: float = 30.0) -> None:
+        """Stop one service and keep it stopped (the supervisor does not restart it)."""
+        self._require_running(service)
+        file = supervisor.pause_file(self.home, service)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.touch()
+        self._wait_state(service, State.STOPPED, timeout)
+
+    def start_service(self, service: str, timeout: float = 60.0) -> None:
+        """Undo stop_service: the supervisor starts it again; wait until it is healthy."""
+        supervisor.pause_file(self.home, service).unlink(missing_ok=True)
+        self._wait_state(service, State.HEALTHY, timeout)
+
+    def reload_app(self, timeout: float = 30.0) -> None:
+        """Make gunicorn load the app's code again (SIGHUP: new workers, old ones drained)."""
+        app = self.status().services["app"]
+        if app.pid is None or not _alive(app.pid, app.pid_started):
+            raise StackNotRunningError(
+                "the app is not running", "start the stack with `sandbox up`"
+            )
+        master = psutil.Process(app.pid)
+        old = {child.pid for child in master.children()}
+        master.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            current = {child.pid for child in master.children()}
+            if current and not current & old and service_specs(self.settings)["app"].readiness():
+                return
+            time.sleep(0.1)
+        raise ServiceStartError("app", f"did not reload within {timeout:.0f} s", "",
+                                tail(self.log_path("app")))  # fmt: skip
+
+    def _require_running(self, service: str) -> None:
+        if service not in SERVICE_NAMES:
+            raise unknown_service(service)
+        if self.status().supervisor_pid is None:
+            raise StackNotRunningError("the stack is not running", "start it with `sandbox up`")
+
+    def _wait_state(self, service: str, wanted: State, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.status().services[service].state is wanted:
+                return
+            time.sleep(0.1)
+        raise ServiceStartError(service, f"did not become {wanted} within {timeout:.0f} s",
+                                f"see `sandbox logs {service}`")  # fmt: skip
 
     def status(self) -> StackStatus:
         recorded = self._recorded()

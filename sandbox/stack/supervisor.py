@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -35,6 +36,7 @@ HEALTH_EVERY_SECONDS = 2.0
 MAX_RESTARTS = 5
 BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0)
 STABLE_AFTER_SECONDS = 60.0  # up this long: the next crash starts a fresh backoff
+PAUSED = -(10**6)  # _watch's answer when a pause file asks for the service to be stopped
 
 log = logging.getLogger("sandbox.supervisor")
 
@@ -91,6 +93,10 @@ class ServiceRunner(threading.Thread):
     def request_stop(self) -> None:
         self.stop_requested.set()
 
+    @property
+    def pause_file(self) -> Path:
+        return pause_file(self.recorder.home, self.spec.name)
+
     def run(self) -> None:
         if not self._wait_for_dependencies():
             return
@@ -99,8 +105,19 @@ class ServiceRunner(threading.Thread):
             code = self._watch(server)
             if code is None:  # stopped on request
                 return
+            if code == PAUSED:
+                server = self._resume()
+                continue
             self._record_exit(server, code)
             server = self._restart()
+
+    def _resume(self) -> ServerProcess | None:
+        """Wait while paused (a fault check stopped us), then start again."""
+        while self.pause_file.exists():
+            if self.stop_requested.wait(POLL_SECONDS):
+                return None
+        server = self._start(first=False)
+        return server if server is not None or self.stop_requested.is_set() else self._restart()
 
     def _record(self, **changes: Any) -> None:
         self.recorder.update(self.spec.name, **changes)
@@ -139,12 +156,18 @@ class ServiceRunner(threading.Thread):
         return server
 
     def _watch(self, server: ServerProcess) -> int | None:
-        """Wait until the process exits (its code) or a stop is requested (None)."""
+        """Wait until the process exits (its code), is paused (PAUSED), or a stop is
+        requested (None)."""
         next_check = time.monotonic() + HEALTH_EVERY_SECONDS
         while not self.stop_requested.wait(POLL_SECONDS):
             code = server.popen.poll()
             if code is not None:
                 return code
+            if self.pause_file.exists():
+                server.stop()
+                log.info("%s paused on request", self.spec.name)
+                self._record(state=State.STOPPED, pid=None, pid_started=None)
+                return PAUSED
             if time.monotonic() >= next_check:
                 next_check = time.monotonic() + HEALTH_EVERY_SECONDS
                 self._check_health()
@@ -190,6 +213,11 @@ class ServiceRunner(threading.Thread):
         return None
 
 
+def pause_file(home: Path, service: str) -> Path:
+    """While this file exists the supervisor keeps `service` stopped (see fault checks)."""
+    return home / "control" / f"{service}.paused"
+
+
 def _create_time(pid: int) -> float | None:
     try:
         return psutil.Process(pid).create_time()
@@ -210,6 +238,7 @@ def dependencies_state(recorder: Recorder, names: tuple[str, ...]) -> State | No
 def supervise(settings: Settings, stop: threading.Event) -> None:
     """Run the services until `stop` is set, then stop them in order."""
     specs = service_specs(settings)
+    shutil.rmtree(settings.home / "control", ignore_errors=True)  # pauses do not outlive us
     recorder = Recorder(settings.home, specs)
     statefile.write(settings.home, recorder.status)
     calls = launchers(settings)

@@ -1,0 +1,203 @@
+"""`sandbox lab ...`: list, show, start, check, hint, status, reset, validate."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+import click
+
+from sandbox.config import Settings
+from sandbox.errors import SandboxError
+from sandbox.labs import hints, loader, reports
+from sandbox.labs import progress as progress_store
+from sandbox.labs import workspace as ws
+from sandbox.labs.session import grade
+from sandbox.labs.validate import validate
+from sandbox.stack import get_backend
+
+
+@click.group("lab")
+def lab_group() -> None:
+    """Labs from the course: start one, work in workspace/<id>/, check your progress."""
+
+
+@lab_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def list_command(as_json: bool) -> None:
+    """Every lab with its title and your score."""
+    store = progress_store.ProgressStore(Settings.from_env().home)
+    rows = []
+    for lab_id in loader.lab_ids():
+        lab, _ = loader.load(lab_id)
+        done = store.get(lab_id)
+        rows.append(
+            {
+                "id": lab.id,
+                "title": lab.title,
+                "score": done.best_score,
+                "max_score": lab.total_points,
+                "started": done.started_at is not None,
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['id']:<28} {row['score']:>3}/{row['max_score']:<3}  {row['title']}")
+
+
+@lab_group.command("show")
+@click.argument("lab_id")
+def show_command(lab_id: str) -> None:
+    """The lab's summary, steps, instructions and checks."""
+    lab, _ = loader.load(lab_id)
+    click.echo(f"# {lab.title}  ({lab.total_points} points)\n\n{lab.summary}\n")
+    for step in lab.steps:
+        click.echo(f"## {step.title}\n")
+        click.echo((lab.folder / step.instructions).read_text().strip() + "\n")
+        for check in step.checks:
+            click.echo(f"  - [{check.id}] {check.title} ({check.points} pts)")
+        click.echo("")
+
+
+@lab_group.command("start")
+@click.argument("lab_id")
+@click.option("--force", is_flag=True, help="Overwrite your edited files with the starter.")
+@click.pass_context
+def start_command(ctx: click.Context, lab_id: str, force: bool) -> None:
+    """Copy the starter into workspace/LAB_ID/ and point the stack at your code."""
+    settings = Settings.from_env()
+    lab, _ = loader.load(lab_id)
+    info = ws.start(lab, settings.home, force)
+    store = progress_store.ProgressStore(settings.home)
+    done = store.get(lab.id)
+    done.started_at = done.started_at or time.time()
+    store.save(lab.id, done)
+    click.echo(f"Your workspace: {info.workspace} ({len(info.copied)} files copied)")
+    if info.kept:
+        click.echo(f"Kept your edits to: {', '.join(info.kept)} (--force replaces them)")
+    _restart_if_running(ctx, lab)
+    click.echo(f"Next: read `sandbox lab show {lab.id}`, edit, then `sandbox lab check {lab.id}`")
+
+
+def _restart_if_running(ctx: click.Context, lab: Any) -> None:
+    if not lab.workspace:
+        return
+    backend = get_backend(Settings.from_env(), (ctx.obj or {}).get("backend"))
+    if backend.status().supervisor_pid is None:
+        click.echo("The stack is not running: `sandbox up` starts it with your code.")
+        return
+    click.echo("Restarting the stack so it runs your code ...")
+    backend.stop()
+    get_backend(Settings.from_env(), (ctx.obj or {}).get("backend")).start()
+
+
+@lab_group.command("check")
+@click.argument("lab_id")
+@click.argument("step", required=False)
+@click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="text")
+@click.pass_context
+def check_command(ctx: click.Context, lab_id: str, step: str | None, fmt: str) -> None:
+    """Grade the lab (or one STEP). Exit 0: all passed, 1: some failed, 2: could not grade."""
+    try:
+        lab, registry = loader.load(lab_id)
+        if step is not None and step not in [s.id for s in lab.steps]:
+            raise SandboxError(f"{lab.id} has no step {step!r}",
+                               f"use one of: {', '.join(s.id for s in lab.steps)}")  # fmt: skip
+        listener = _live_printer() if fmt == "text" and sys.stderr.isatty() else None
+        report = grade(lab, registry, Settings.from_env(), step, listener,
+                       backend_name=(ctx.obj or {}).get("backend"))  # fmt: skip
+    except SandboxError as err:
+        click.echo(f"error: could not grade: {err.render()}", err=True)
+        sys.exit(2)
+    click.echo(reports.render(report, fmt))
+    sys.exit(report.exit_code)
+
+
+def _live_printer() -> Any:
+    def show(check: Any, result: Any) -> None:
+        if result is None:
+            click.echo(f"  ...   {check.id}", err=True)
+
+    return show
+
+
+@lab_group.command("hint")
+@click.argument("lab_id")
+@click.argument("check_id", required=False)
+def hint_command(lab_id: str, check_id: str | None) -> None:
+    """Reveal the next hint (for CHECK_ID, or the first check not passed yet)."""
+    lab, _ = loader.load(lab_id)
+    revealed = hints.next_hint(lab, Settings.from_env().home, check_id)
+    if revealed is None:
+        click.echo("No more hints here.")
+        return
+    cost = f" (costs {revealed.hint.cost} point(s) on this check)" if revealed.hint.cost else ""
+    click.echo(f"[{revealed.check.id}] hint {revealed.number}{cost}:\n{revealed.hint.text}")
+    if revealed.remaining:
+        click.echo(f"({revealed.remaining} more hint(s) for this check)")
+
+
+@lab_group.command("status")
+@click.option("--json", "as_json", is_flag=True)
+def status_command(as_json: bool) -> None:
+    """Progress and score of every lab (kept in the state dir)."""
+    everything = progress_store.ProgressStore(Settings.from_env().home).load()
+    rows = {}
+    for lab_id in loader.lab_ids():
+        lab, _ = loader.load(lab_id)
+        done = everything.get(lab_id, progress_store.LabProgress())
+        rows[lab_id] = {"title": lab.title, "best_score": done.best_score,
+                        "last_score": done.last_score, "max_score": lab.total_points,
+                        "checks_passed": len(done.passed), "checks": len(lab.checks()),
+                        "hints_used": sum(done.hints.values())}  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for lab_id, row in rows.items():
+        click.echo(
+            f"{lab_id:<28} best {row['best_score']:>3}/{row['max_score']:<3} "
+            f"checks {row['checks_passed']}/{row['checks']}  hints {row['hints_used']}"
+        )
+
+
+@lab_group.command("reset")
+@click.argument("lab_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def reset_command(lab_id: str, yes: bool) -> None:
+    """Delete your workspace copy and your progress for the lab."""
+    lab, _ = loader.load(lab_id)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError("reset deletes your work; run it with --yes to confirm")
+        click.confirm(f"Delete {ws.workspace_of(lab)} and your progress?", abort=True)
+    home = Settings.from_env().home
+    ws.reset(lab, home)
+    progress_store.ProgressStore(home).forget(lab.id)
+    click.echo(f"{lab.id} reset; `sandbox lab start {lab.id}` begins again.")
+
+
+@lab_group.command("validate")
+@click.argument("lab_id", required=False)
+@click.option("--all", "all_labs", is_flag=True, help="Validate every lab.")
+def validate_command(lab_id: str | None, all_labs: bool) -> None:
+    """For instructors: the solution passes every check; the starter fails the marked ones."""
+    ids = loader.lab_ids() if all_labs else [lab_id] if lab_id else []
+    if not ids:
+        raise click.UsageError("give a LAB_ID or --all")
+    failed = False
+    for one in ids:
+        try:
+            lab, registry = loader.load(one)
+            outcome = validate(lab, registry, lambda m: click.echo(m, err=True))
+        except SandboxError as err:
+            click.echo(f"{one}: could not validate: {err.render()}", err=True)
+            sys.exit(2)
+        failed |= not outcome.ok
+        click.echo(f"{one}: {'ok' if outcome.ok else 'PROBLEMS'}")
+        for problem in outcome.problems:
+            click.echo(f"  {problem}")
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,25 @@
+"""The built-in check kinds, one per file, collected into a registry by `builtin_registry`."""
+
+from __future__ import annotations
+
+from sandbox.labs.checks.base import CheckKind, Registry
+from sandbox.labs.checks.command import KIND as COMMAND
+from sandbox.labs.checks.dynamodb_item import KIND as DYNAMODB_ITEM
+from sandbox.labs.checks.fault import KIND as FAULT
+from sandbox.labs.checks.file import KIND as FILE
+from sandbox.labs.checks.http import KIND as HTTP
+from sandbox.labs.checks.log_line import KIND as LOG_LINE
+from sandbox.labs.checks.metric import KIND as METRIC
+from sandbox.labs.checks.s3_object import KIND as S3_OBJECT
+from sandbox.labs.checks.sqs_depth import KIND as SQS_DEPTH
+
+BUILTIN: tuple[CheckKind, ...] = (
+    HTTP, METRIC, DYNAMODB_ITEM, S3_OBJECT, SQS_DEPTH, LOG_LINE, FILE, COMMAND, FAULT,
+)  # fmt: skip
+
+
+def builtin_registry() -> Registry:
+    registry = Registry()
+    for kind in BUILTIN:
+        registry.add(kind)
+    return registry

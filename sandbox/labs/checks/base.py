@@ -1,0 +1,92 @@
+"""What every check kind shares: results, the context checks run in, and the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Status(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # could not evaluate (e.g. the stack is down): neither pass nor fail
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    message: str
+
+    @classmethod
+    def passed(cls, message: str = "ok") -> Outcome:
+        return cls(Status.PASSED, message)
+
+    @classmethod
+    def failed(cls, message: str) -> Outcome:
+        return cls(Status.FAILED, message)
+
+    @classmethod
+    def unknown(cls, message: str) -> Outcome:
+        return cls(Status.UNKNOWN, message)
+
+
+class Params(BaseModel):
+    """Base of every kind's parameters: unknown fields are errors (typos are caught early)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass
+class CheckContext:
+    """Where a check looks: the stack's endpoints, the learner's workspace, the lab folder."""
+
+    workspace: Path
+    lab_dir: Path
+    endpoints: dict[str, str] = field(default_factory=dict)  # service -> URL, healthy only
+    log_dir: Path | None = None
+    control: Any = None  # the stack backend, for fault checks (stop/start a service)
+    nested: Callable[[dict[str, Any]], Outcome] | None = None  # runs a nested check spec
+
+    def endpoint(self, service: str) -> str | None:
+        return self.endpoints.get(service)
+
+
+Evaluate = Callable[[Any, CheckContext], Outcome]
+
+
+@dataclass(frozen=True)
+class CheckKind:
+    name: str
+    params: type[Params]
+    evaluate: Evaluate
+    needs: tuple[str, ...] = ()  # services that must be up, else UNKNOWN
+
+
+class Registry:
+    """Check kinds by name. Built-ins are added by `builtin_registry()`; a lab's own module
+    adds its kinds through an explicit `register(registry)` call (no import side effects)."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, CheckKind] = {}
+
+    def add(self, kind: CheckKind) -> None:
+        if kind.name in self.kinds:
+            raise ValueError(f"check kind {kind.name!r} is already registered")
+        self.kinds[kind.name] = kind
+
+    def get(self, name: str) -> CheckKind | None:
+        return self.kinds.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self.kinds)
+
+
+def service_down(service: str) -> Outcome:
+    return Outcome.unknown(
+        f"the {service} service is not running; start the stack with `sandbox up`"
+    )

@@ -1,0 +1,56 @@
+"""log_line: a service's recent log lines match a pattern, or are all JSON with given fields."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from pydantic import Field
+
+from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params
+from sandbox.stack.logs import read_lines
+
+
+class LogParams(Params):
+    service: str = "app"
+    pattern: str | None = None
+    min_count: int = 1
+    last_lines: int = Field(200, ge=1, le=10_000)
+    every_line_json: bool = False
+    json_fields: list[str] = Field(default_factory=list)
+
+
+def evaluate(params: LogParams, ctx: CheckContext) -> Outcome:
+    if ctx.log_dir is None:
+        return Outcome.unknown("no log directory: is the stack running?")
+    lines = [ln for ln in read_lines(ctx.log_dir / f"{params.service}.log", last=params.last_lines)
+             if ln.strip()]  # fmt: skip
+    if not lines:
+        return Outcome.failed(f"the {params.service} log is empty")
+    if params.every_line_json:
+        outcome = _all_json(lines, params.json_fields)
+        if outcome is not None:
+            return outcome
+    if params.pattern is not None:
+        hits = [ln for ln in lines if re.search(params.pattern, ln)]
+        if len(hits) < params.min_count:
+            return Outcome.failed(
+                f"expected {params.min_count}+ line(s) matching {params.pattern!r}"
+                f" in the last {len(lines)}, found {len(hits)}"
+            )
+    return Outcome.passed(f"{len(lines)} recent {params.service} log lines as expected")
+
+
+def _all_json(lines: list[str], fields: list[str]) -> Outcome | None:
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            return Outcome.failed(f"not a JSON line: {line[:120]!r}")
+        missing = [f for f in fields if not isinstance(entry, dict) or f not in entry]
+        if missing:
+            return Outcome.failed(f"JSON line without {', '.join(missing)}: {line[:120]!r}")
+    return None
+
+
+KIND = CheckKind("log_line", LogParams, evaluate)

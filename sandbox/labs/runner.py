@@ -1,0 +1,109 @@
+"""Running a lab's checks: `eventually` retries, timing, and never an exception."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from sandbox.labs.checks.base import CheckContext, Outcome, Registry, Status
+from sandbox.labs.model import CheckSpec, Lab
+
+
+@dataclass
+class CheckResult:
+    id: str
+    title: str
+    step: str
+    status: Status
+    message: str
+    points: int  # awarded, after hint costs
+    max_points: int
+    duration_s: float
+    attempts: int
+    waited_s: float = 0.0  # time spent in declared `eventually` waits
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "status": str(self.status)}
+
+
+@dataclass
+class LabReport:
+    lab_id: str
+    title: str
+    results: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def score(self) -> int:
+        return sum(r.points for r in self.results)
+
+    @property
+    def max_score(self) -> int:
+        return sum(r.max_points for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all passed, 1 some failed, 2 could not grade (something unknown)."""
+        if any(r.status is Status.UNKNOWN for r in self.results):
+            return 2
+        return 0 if all(r.status is Status.PASSED for r in self.results) else 1
+
+
+Listener = Callable[[CheckSpec, CheckResult | None], None]  # None: the check is starting
+
+
+def run_lab(
+    lab: Lab,
+    registry: Registry,
+    ctx: CheckContext,
+    step: str | None = None,
+    hint_costs: dict[str, int] | None = None,
+    listener: Listener | None = None,
+) -> LabReport:
+    ctx.nested = lambda spec: evaluate_once(spec, registry, ctx)
+    report = LabReport(lab.id, lab.title)
+    for lab_step, check in lab.checks(step):
+        if listener:
+            listener(check, None)
+        result = run_check(check, lab_step.id, registry, ctx, (hint_costs or {}).get(check.id, 0))
+        report.results.append(result)
+        if listener:
+            listener(check, result)
+    return report
+
+
+def run_check(
+    check: CheckSpec, step: str, registry: Registry, ctx: CheckContext, hint_cost: int = 0
+) -> CheckResult:
+    started = time.monotonic()
+    deadline = started + (check.eventually.timeout if check.eventually else 0)
+    attempts, waited = 0, 0.0
+    while True:
+        attempts += 1
+        outcome = evaluate_once({"kind": check.kind, **check.params}, registry, ctx)
+        if outcome.status is Status.PASSED or time.monotonic() >= deadline:
+            break
+        assert check.eventually is not None
+        time.sleep(check.eventually.interval)
+        waited += check.eventually.interval
+    awarded = max(0, check.points - hint_cost) if outcome.status is Status.PASSED else 0
+    return CheckResult(check.id, check.title, step, outcome.status, outcome.message, awarded,
+                       check.points, round(time.monotonic() - started, 3), attempts,
+                       round(waited, 3))  # fmt: skip
+
+
+def evaluate_once(spec: dict[str, Any], registry: Registry, ctx: CheckContext) -> Outcome:
+    """One evaluation; a kind's own bug becomes an UNKNOWN result, never a traceback."""
+    kind = registry.get(str(spec.get("kind")))
+    if kind is None:
+        return Outcome.unknown(f"unknown check kind {spec.get('kind')!r}")
+    try:
+        params = kind.params.model_validate({k: v for k, v in spec.items() if k != "kind"})
+        return kind.evaluate(params, ctx)
+    except ValidationError as err:
+        return Outcome.unknown(f"bad parameters: {err.errors()[0]['msg']}")
+    except Exception as err:
+        return Outcome.unknown(f"the check could not run: {type(err).__name__}: {err}")

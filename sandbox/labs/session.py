@@ -1,0 +1,71 @@
+"""Grading a lab on the running stack: make the stack run the learner's current code,
+build the checks' context, run them, and record progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sandbox.aws.deploy import deploy
+from sandbox.config import Settings
+from sandbox.labs import progress as progress_store
+from sandbox.labs import workspace as ws
+from sandbox.labs.checks.base import CheckContext, Registry, Status
+from sandbox.labs.model import Lab
+from sandbox.labs.runner import LabReport, Listener, run_lab
+from sandbox.stack import get_backend
+from sandbox.stack.backend import Backend
+from sandbox.stack.model import State
+
+APP_FINGERPRINT = "labs/app-fingerprint"
+
+
+def context(lab: Lab, backend: Backend, workspace: Path, settings: Settings) -> CheckContext:
+    status = backend.status()
+    endpoints = {name: s.url for name, s in status.services.items() if s.state is State.HEALTHY}
+    return CheckContext(workspace=workspace, lab_dir=lab.folder, endpoints=endpoints,
+                        log_dir=settings.home / "logs", control=backend)  # fmt: skip
+
+
+def prepare(lab: Lab, backend: Backend, settings: Settings, ctx: CheckContext) -> None:
+    """The app reloads the learner's edited code; their Lambda is (re)deployed."""
+    if "app" in lab.workspace and "app" in ctx.endpoints:
+        _reload_if_changed(backend, settings)
+    if "lambda" in lab.workspace and "aws" in ctx.endpoints:
+        deploy(ctx.endpoints["aws"], settings.lambda_dir)
+
+
+def _reload_if_changed(backend: Backend, settings: Settings) -> None:
+    from sandbox.aws.package import fingerprint
+
+    marker = settings.home / APP_FINGERPRINT
+    current = repr(fingerprint(settings.app_dir / "app"))
+    if marker.exists() and marker.read_text() == current:
+        return
+    backend.reload_app()
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(current)
+
+
+def grade(
+    lab: Lab,
+    registry: Registry,
+    settings: Settings,
+    step: str | None = None,
+    listener: Listener | None = None,
+    workspace: Path | None = None,
+    backend_name: str | None = None,
+) -> LabReport:
+    backend = get_backend(settings, backend_name)
+    folder = workspace or ws.workspace_of(lab)
+    ctx = context(lab, backend, folder, settings)
+    prepare(lab, backend, settings, ctx)
+    store = progress_store.ProgressStore(settings.home)
+    progress = store.get(lab.id)
+    report = run_lab(lab, registry, ctx, step, progress.hint_cost, listener)
+    passed = [r.id for r in report.results if r.status is Status.PASSED]
+    if step is None:
+        progress_store.record_check(progress, report.score, report.max_score, passed)
+    else:  # one step's score says nothing about the lab's
+        progress.passed = sorted(set(progress.passed) | set(passed))
+    store.save(lab.id, progress)
+    return report

@@ -1,0 +1,80 @@
+"""The learner's copy of a lab (`workspace/<id>/`), and pointing the stack at it."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sandbox.config import read_overrides, write_overrides
+from sandbox.labs.model import Lab
+
+
+@dataclass
+class StartInfo:
+    workspace: Path
+    copied: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # the learner's edited files, left alone
+
+
+def workspace_root() -> Path:
+    return Path(os.environ.get("SANDBOX_WORKSPACE", "workspace")).absolute()
+
+
+def workspace_of(lab: Lab, root: Path | None = None) -> Path:
+    return (root or workspace_root()) / lab.id
+
+
+def copy_tree(source: Path, target: Path, force: bool) -> StartInfo:
+    """Copy every file; a file the learner changed is kept unless `force`."""
+    info = StartInfo(target)
+    for path in sorted(
+        p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    ):
+        name = str(path.relative_to(source))
+        destination = target / name
+        if destination.exists() and not force and not filecmp.cmp(path, destination, False):
+            info.kept.append(name)
+            continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, destination)
+        info.copied.append(name)
+    return info
+
+
+def start(lab: Lab, home: Path, force: bool = False, root: Path | None = None) -> StartInfo:
+    """Copy the starter into the workspace and point the stack at the workspace's code."""
+    info = copy_tree(lab.folder / "starter", workspace_of(lab, root), force)
+    point_stack_at(lab, home, info.workspace)
+    return info
+
+
+def point_stack_at(lab: Lab, home: Path, workspace: Path) -> None:
+    dirs = stack_dirs(lab, workspace)
+    write_overrides(home, app_dir=dirs.get("app_dir"), lambda_dir=dirs.get("lambda_dir"))
+
+
+def stack_dirs(lab: Lab, workspace: Path) -> dict[str, Path]:
+    """app_dir: the folder holding the learner's app package; lambda_dir: their Lambda."""
+    dirs = {}
+    if "app" in lab.workspace:
+        dirs["app_dir"] = (workspace / lab.workspace["app"]).parent
+    if "lambda" in lab.workspace:
+        dirs["lambda_dir"] = workspace / lab.workspace["lambda"]
+    return dirs
+
+
+def points_at(lab: Lab, home: Path, root: Path | None = None) -> bool:
+    """True when the stack's overrides are this lab's workspace."""
+    wanted = {k: str(v) for k, v in stack_dirs(lab, workspace_of(lab, root)).items()}
+    current = read_overrides(home)
+    return all(current.get(key) == value for key, value in wanted.items())
+
+
+def reset(lab: Lab, home: Path, root: Path | None = None) -> None:
+    """Delete the learner's copy and stop pointing the stack at it."""
+    if points_at(lab, home, root):
+        write_overrides(home)
+    shutil.rmtree(workspace_of(lab, root), ignore_errors=True)
