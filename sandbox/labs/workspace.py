@@ -30,9 +30,7 @@ def workspace_of(lab: Lab, root: Path | None = None) -> Path:
 def copy_tree(source: Path, target: Path, force: bool) -> StartInfo:
     """Copy every file; a file the learner changed is kept unless `force`."""
     info = StartInfo(target)
-    for path in sorted(
-        p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-    ):
+    for path in _files(source):
         name = str(path.relative_to(source))
         destination = target / name
         if destination.exists() and not force and not filecmp.cmp(path, destination, False):
@@ -42,6 +40,15 @@ def copy_tree(source: Path, target: Path, force: bool) -> StartInfo:
         shutil.copy2(path, destination)
         info.copied.append(name)
     return info
+
+
+def _files(source: Path) -> list[Path]:
+    """Every file, following symlinked folders (a solution may link the reference code)."""
+    found = []
+    for folder, dirs, files in os.walk(source, followlinks=True):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        found += [Path(folder) / name for name in sorted(files) if not name.endswith(".pyc")]
+    return found
 
 
 def start(lab: Lab, home: Path, force: bool = False, root: Path | None = None) -> StartInfo:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sandbox import __version__
 from sandbox.config import Settings
 from sandbox.services import app, aws, postgres
 from sandbox.services import redis as redis_service
@@ -23,6 +24,8 @@ def launchers(settings: Settings) -> dict[str, Launcher]:
         database_url=postgres.url(settings.postgres_port),
         redis_url=redis_service.url(settings.redis_port),
         port=settings.app_port,
+        # Config the app must read from its environment (lab 01 checks it does).
+        extra_env={"ENVIRONMENT": "sandbox", "APP_VERSION": __version__},
     )
     return {
         "postgres": lambda: postgres.start(pg),

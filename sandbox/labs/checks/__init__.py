@@ -5,6 +5,7 @@ from __future__ import annotations
 from sandbox.labs.checks.base import CheckKind, Registry
 from sandbox.labs.checks.command import KIND as COMMAND
 from sandbox.labs.checks.dynamodb_item import KIND as DYNAMODB_ITEM
+from sandbox.labs.checks.event import KIND as EVENT
 from sandbox.labs.checks.fault import KIND as FAULT
 from sandbox.labs.checks.file import KIND as FILE
 from sandbox.labs.checks.http import KIND as HTTP
@@ -14,7 +15,7 @@ from sandbox.labs.checks.s3_object import KIND as S3_OBJECT
 from sandbox.labs.checks.sqs_depth import KIND as SQS_DEPTH
 
 BUILTIN: tuple[CheckKind, ...] = (
-    HTTP, METRIC, DYNAMODB_ITEM, S3_OBJECT, SQS_DEPTH, LOG_LINE, FILE, COMMAND, FAULT,
+    HTTP, METRIC, DYNAMODB_ITEM, S3_OBJECT, SQS_DEPTH, LOG_LINE, FILE, COMMAND, FAULT, EVENT,
 )  # fmt: skip
 
 

@@ -19,8 +19,15 @@ class Expect(Params):
     body_contains: str | None = None
 
 
+class Request(Params):
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
+    path: str
+    body: Any = None
+
+
 class HttpParams(Params):
     service: str = "app"
+    before: list[Request] = Field(default_factory=list)  # sent first, answers ignored
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] = "GET"
     path: str
     body: Any = None
@@ -35,6 +42,8 @@ def evaluate(params: HttpParams, ctx: CheckContext) -> Outcome:
         return service_down(params.service)
     request = f"{params.method} {params.path}"
     try:
+        for earlier in params.before:
+            fetch(base + earlier.path, earlier.method, earlier.body, timeout=params.timeout)
         answer = fetch(base + params.path, params.method, params.body, params.headers,
                        params.timeout)  # fmt: skip
     except OSError as err:
