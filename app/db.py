@@ -14,15 +14,17 @@ import psycopg2.pool
 # Each migration runs once, in order, inside one transaction; never edit a released one.
 MIGRATIONS: tuple[str, ...] = (
     """
-    CREATE TABLE users (
+    -- IF NOT EXISTS: a database where an earlier version of the app (a lab's starter)
+    -- already made a users table is adopted as it is.
+    CREATE TABLE IF NOT EXISTS users (
         id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         email TEXT NOT NULL,
         name TEXT,
         created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
         updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
     );
-    CREATE UNIQUE INDEX users_email_key ON users (lower(email));
-    CREATE INDEX users_created_at_idx ON users (created_at DESC, id DESC);
+    CREATE UNIQUE INDEX IF NOT EXISTS users_email_key ON users (lower(email));
+    CREATE INDEX IF NOT EXISTS users_created_at_idx ON users (created_at DESC, id DESC);
     """,
 )
 MIGRATION_LOCK = 7_204_311  # advisory lock id: workers starting together migrate one at a time
