@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from sandbox import __version__, cli_aws, cli_labs
+from sandbox import __version__, cli_aws, cli_check, cli_labs
 from sandbox.config import BACKENDS, Settings
 from sandbox.errors import SandboxError
 from sandbox.stack import get_backend
@@ -64,7 +64,7 @@ def _backend(ctx: click.Context, settings: Settings) -> Backend:
     return get_backend(settings, chosen)
 
 
-for _command in [*cli_aws.COMMANDS, cli_labs.lab_group]:
+for _command in [*cli_aws.COMMANDS, cli_labs.lab_group, cli_check.check]:
     cli.add_command(_command)
 
 

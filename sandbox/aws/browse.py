@@ -29,16 +29,19 @@ def _number(value: Any) -> Any:
     return value
 
 
-def scan_items(ddb: Any, table: str, limit: int = 10_000) -> list[dict[str, Any]]:
+def scan_items(
+    ddb: Any, table: str, limit: int | None = None, **query: Any
+) -> list[dict[str, Any]]:
+    """Every item (or the first `limit`), following pages; `query` adds e.g. a filter."""
     items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"TableName": table}
-    while len(items) < limit:
+    kwargs: dict[str, Any] = {"TableName": table, **query}
+    while limit is None or len(items) < limit:
         page = ddb.scan(**kwargs)
         items.extend(plain(item) for item in page.get("Items", []))
         if "LastEvaluatedKey" not in page:
             break
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return items[:limit]
+    return items if limit is None else items[:limit]
 
 
 def ddb_scan(endpoint: str, table: str, limit: int = 100) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ finding means for it::
     check_dockerfile(Path("app/Dockerfile"))  -> list[Finding]
     select(findings, ["K8S-PROBE-*"])         -> the findings of some rules only
     outcome(findings)                         -> "passed" | "failed" | "unknown"
+    load_resources(Path("manifests"))         -> the parsed resources, for a lab's own assertions
 
 A path that cannot be graded at all (missing, empty folder) raises CannotCheckError.
 """
@@ -14,7 +15,7 @@ A path that cannot be graded at all (missing, empty folder) raises CannotCheckEr
 from sandbox.static.dockerfile import check_dockerfile
 from sandbox.static.errors import CannotCheckError
 from sandbox.static.findings import Finding, Outcome, Severity, outcome, select
-from sandbox.static.manifests import DEFAULT_KUBERNETES_VERSION, check_manifests
+from sandbox.static.manifests import DEFAULT_KUBERNETES_VERSION, check_manifests, load_resources
 
 __all__ = [
     "DEFAULT_KUBERNETES_VERSION",
@@ -24,6 +25,7 @@ __all__ = [
     "Severity",
     "check_dockerfile",
     "check_manifests",
+    "load_resources",
     "outcome",
     "select",
 ]

@@ -123,21 +123,23 @@ def add_url(dockerfile: Dockerfile, shown: str, _digest: bool) -> Iterator[Findi
 
 
 def secrets(dockerfile: Dockerfile, shown: str, _digest: bool) -> Iterator[Finding]:
-    for stage in dockerfile.stages:
-        for instruction in stage.all("ENV", "ARG"):
-            pairs = (
-                env_pairs(instruction)
-                if instruction.keyword == "ENV"
-                else list(arg_defaults(instruction).items())
-            )
-            for name, value in pairs:
-                if looks_secret(name, value):
-                    message = (
-                        f"{instruction.keyword} {name} bakes a secret into the image (anyone can "
-                        "read it with docker history): pass it at run time from a Kubernetes "
-                        "Secret, or use RUN --mount=type=secret while building"
-                    )
-                    yield finding("DF-SECRET", shown, stage, instruction, message)
+    places: list[tuple[Stage | None, Instruction]] = [(None, i) for i in dockerfile.preamble]
+    places += [(stage, i) for stage in dockerfile.stages for i in stage.all("ENV", "ARG")]
+    for stage, instruction in places:
+        for name, value in _pairs(instruction):
+            if looks_secret(name, value):
+                message = (
+                    f"{instruction.keyword} {name} bakes a secret into the image (anyone can "
+                    "read it with docker history): pass it at run time from a Kubernetes "
+                    "Secret, or use RUN --mount=type=secret while building"
+                )
+                yield finding("DF-SECRET", shown, stage, instruction, message)
+
+
+def _pairs(instruction: Instruction) -> list[tuple[str, str]]:
+    if instruction.keyword == "ENV":
+        return env_pairs(instruction)
+    return list(arg_defaults(instruction).items())
 
 
 def copy_from(dockerfile: Dockerfile, shown: str, _digest: bool) -> Iterator[Finding]:

@@ -80,6 +80,7 @@ class Stage:
 class Dockerfile:
     stages: list[Stage] = field(default_factory=list)
     global_args: dict[str, str] = field(default_factory=dict)
+    preamble: list[Instruction] = field(default_factory=list)  # the ARGs before the first FROM
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line, what is wrong)
 
     def stage_named(self, name: str) -> Stage | None:
@@ -135,6 +136,7 @@ def _add(dockerfile: Dockerfile, instruction: Instruction) -> None:
     elif dockerfile.stages:
         dockerfile.stages[-1].instructions.append(instruction)
     elif instruction.keyword == "ARG":
+        dockerfile.preamble.append(instruction)
         dockerfile.global_args.update(arg_defaults(instruction))
     else:
         dockerfile.problems.append(

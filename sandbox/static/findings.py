@@ -10,9 +10,10 @@ from typing import Any, Literal
 
 Outcome = Literal["passed", "failed", "unknown"]
 
-# When a file cannot be read, no rule can say it is clean: these are kept by every selection.
-INPUT_RULES = frozenset({"K8S-YAML", "K8S-DOCUMENT", "K8S-KUSTOMIZE", "DF-PARSE"})
-HADOLINT_MISSING = "DF-HADOLINT"
+# When a file cannot be read (or a check broke), no rule can say it is clean: these are kept
+# by every selection.
+INPUT_RULES = frozenset({"K8S-YAML", "K8S-DOCUMENT", "K8S-KUSTOMIZE", "DF-PARSE", "K8S-INTERNAL"})
+HADOLINT_MISSING = "HADOLINT-MISSING"
 
 
 class Severity(StrEnum):

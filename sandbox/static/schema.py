@@ -156,20 +156,24 @@ def _required(error: jsonschema.ValidationError, where: str) -> str:
 
 def _type(error: jsonschema.ValidationError, where: str) -> str:
     wanted = " or ".join(t for t in _as_list(error.validator_value) if t != "null")
-    fix = "quote it" if wanted == "string" else f"write it as a {wanted}"
+    fix = "quote it" if wanted == "string" else f"write it as {_a(wanted)}"
     got = type(error.instance).__name__
-    return f"{where} is the {got} {error.instance!r} but must be a {wanted}: {fix}"
+    return f"{where} is the {got} {error.instance!r} but must be {_a(wanted)}: {fix}"
 
 
 def _one_of(error: jsonschema.ValidationError, where: str) -> str:
     wanted = {t for sub in error.validator_value for t in _as_list(sub.get("type")) if t != "null"}
     options = " or ".join(sorted(wanted)) or "one of the allowed shapes"
-    return f"{where} is {error.instance!r} but must be a {options}: change it"
+    return f"{where} is {error.instance!r} but must be {_a(options)}: change it"
 
 
 def _enum(error: jsonschema.ValidationError, where: str) -> str:
     allowed = ", ".join(repr(v) for v in error.validator_value)
     return f"{where} is {error.instance!r}: use one of {allowed}"
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 def _as_list(value: Any) -> list[Any]:

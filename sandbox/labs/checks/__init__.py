@@ -13,9 +13,11 @@ from sandbox.labs.checks.log_line import KIND as LOG_LINE
 from sandbox.labs.checks.metric import KIND as METRIC
 from sandbox.labs.checks.s3_object import KIND as S3_OBJECT
 from sandbox.labs.checks.sqs_depth import KIND as SQS_DEPTH
+from sandbox.labs.checks.static_kinds import DOCKERFILE, MANIFEST
 
 BUILTIN: tuple[CheckKind, ...] = (
     HTTP, METRIC, DYNAMODB_ITEM, S3_OBJECT, SQS_DEPTH, LOG_LINE, FILE, COMMAND, FAULT, EVENT,
+    MANIFEST, DOCKERFILE,
 )  # fmt: skip
 
 

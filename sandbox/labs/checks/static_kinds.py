@@ -1,0 +1,80 @@
+"""The `manifest` and `dockerfile` check kinds for labs: the static graders behind the lab
+engine's contract. PASSED: no finding of the chosen rules; FAILED: the findings, each saying
+what to change; UNKNOWN: the path could not be graded (or hadolint is missing).
+
+They are among the built-in kinds (sandbox/labs/checks/__init__.py).
+A lab asks about one mistake with `rules: [K8S-PROBE-PATH]` (ids or patterns like K8S-PROBE-*).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params
+from sandbox.static.dockerfile import check_dockerfile
+from sandbox.static.errors import CannotCheckError
+from sandbox.static.findings import Finding, outcome
+from sandbox.static.manifests import DEFAULT_KUBERNETES_VERSION, check_manifests
+
+SHOWN = 10  # findings listed in a failed outcome; the rest are counted
+
+
+class ManifestParams(Params):
+    path: str = "manifests"  # relative to the workspace: a folder, kustomization or YAML file
+    rules: tuple[str, ...] = ()  # only these rule ids or patterns; empty: every rule
+    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
+
+
+class DockerfileParams(Params):
+    path: str = "app/Dockerfile"  # relative to the workspace
+    rules: tuple[str, ...] = ()
+    require_digest: bool = False
+
+
+def evaluate_manifest(params: ManifestParams, ctx: CheckContext) -> Outcome:
+    return _grade(
+        ctx,
+        params.path,
+        lambda p: check_manifests(p, params.kubernetes_version, params.rules or None),
+    )
+
+
+def evaluate_dockerfile(params: DockerfileParams, ctx: CheckContext) -> Outcome:
+    return _grade(
+        ctx, params.path, lambda p: check_dockerfile(p, params.require_digest, params.rules or None)
+    )
+
+
+def _grade(ctx: CheckContext, relative: str, grade: Callable[[Path], list[Finding]]) -> Outcome:
+    path = (ctx.workspace / relative).resolve()
+    if not path.is_relative_to(ctx.workspace.resolve()):
+        return Outcome.unknown(f"{relative} is outside the workspace")
+    try:
+        findings = grade(path)
+    except CannotCheckError as err:
+        return Outcome.unknown(err.render())
+    verdict = outcome(findings)
+    if verdict == "passed":
+        return Outcome.passed(f"{relative}: no findings")
+    text = _describe(findings, ctx.workspace.resolve())
+    return Outcome.failed(text) if verdict == "failed" else Outcome.unknown(text)
+
+
+def _describe(findings: list[Finding], workspace: Path) -> str:
+    lines = [_line(f, workspace) for f in findings[:SHOWN]]
+    if len(findings) > SHOWN:
+        lines.append(f"... and {len(findings) - SHOWN} more")
+    return "\n".join(lines)
+
+
+def _line(finding: Finding, workspace: Path) -> str:
+    where = os.path.relpath(finding.file, workspace) if finding.file else ""
+    place = f"{where}:{finding.line}" if finding.line else where
+    subject = " ".join(p for p in (finding.resource, finding.path) if p)
+    return f"{place} {finding.rule} {subject}: {finding.message}".strip()
+
+
+MANIFEST = CheckKind("manifest", ManifestParams, evaluate_manifest)
+DOCKERFILE = CheckKind("dockerfile", DockerfileParams, evaluate_dockerfile)
