@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from sandbox.labs.checks.base import CheckContext, Status
-from sandbox.static import hadolint as hadolint_module
 from sandbox.labs.checks.static_kinds import DOCKERFILE, MANIFEST
+from sandbox.static import hadolint as hadolint_module
 from tests.static.conftest import BAD, REPO
 
 
