@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import AppConfig, create_app
+from sandbox.aws.deploy import DeployResult, deploy
 from sandbox.config import Settings
 from sandbox.services import postgres
 from sandbox.services import redis as redis_service
@@ -24,6 +25,7 @@ from sandbox.stack.embedded import EmbeddedBackend
 from tests.helpers import free_port
 
 REPO = Path(__file__).resolve().parent.parent
+LAMBDA_DIR = REPO / "lambda"
 
 
 @pytest.fixture(scope="session")
@@ -102,3 +104,14 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedded
     stack.start()
     yield stack
     stack.reset()
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint(running_stack: EmbeddedBackend) -> str:
+    return running_stack.endpoint("aws")
+
+
+@pytest.fixture(scope="session")
+def deployed(aws_endpoint: str) -> DeployResult:
+    """The processor deployed into the session's emulator."""
+    return deploy(aws_endpoint, LAMBDA_DIR)

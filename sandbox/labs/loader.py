@@ -134,31 +134,31 @@ def _semantic_problems(lab: Lab, registry: Registry, lines: _Lines) -> list[str]
             if check.id in seen:
                 problems.append(problem((*path, "id"), f"duplicate check id {check.id!r}"))
             seen.add(check.id)
-            problems += [f"{lines.where(path)}: {_field(path)}{p}"
-                         for p in check_problems(check, registry)]  # fmt: skip
+            problems += [problem((*path, *sub), message)
+                         for sub, message in check_problems(check, registry)]  # fmt: skip
     return problems
 
 
-def check_problems(check: CheckSpec | dict[str, Any], registry: Registry) -> list[str]:
-    """Problems with a check's kind and parameters ('' prefix: the check's own path)."""
+def check_problems(
+    check: CheckSpec | dict[str, Any], registry: Registry
+) -> list[tuple[tuple[Any, ...], str]]:
+    """(field path inside the check, problem) for its kind and parameters."""
     kind_name = check.kind if isinstance(check, CheckSpec) else str(check.get("kind", ""))
-    params = (
-        check.params
-        if isinstance(check, CheckSpec)
-        else {k: v for k, v in check.items() if k != "kind"}
-    )
+    if isinstance(check, CheckSpec):
+        params = check.params
+    else:
+        params = {k: v for k, v in check.items() if k != "kind"}
     kind = registry.get(kind_name)
     if kind is None:
-        return [
-            f".kind: unknown check kind {kind_name!r}; use one of: {', '.join(registry.names())}"
-        ]
+        known = ", ".join(registry.names())
+        return [(("kind",), f"unknown check kind {kind_name!r}; use one of: {known}")]
     try:
         parsed = kind.params.model_validate(params)
     except ValidationError as err:
-        return [f".{_field(e['loc'])}: {e['msg']}" for e in err.errors()]
+        return [(tuple(e["loc"]), e["msg"]) for e in err.errors()]
     nested = getattr(parsed, "check", None)
     if kind_name == "fault" and isinstance(nested, dict):
-        return [f".check{p}" for p in check_problems(nested, registry)]
+        return [(("check", *sub), message) for sub, message in check_problems(nested, registry)]
     return []
 
 

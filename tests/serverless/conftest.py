@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sandbox.aws.browse import scan_items
 from sandbox.aws.clients import client
-from sandbox.aws.deploy import DeployResult, deploy
+from sandbox.aws.deploy import DeployResult
 from sandbox.aws.events import Firer
-from sandbox.stack.embedded import EmbeddedBackend
+from tests.conftest import LAMBDA_DIR
 
-LAMBDA_DIR = Path(__file__).resolve().parents[2] / "lambda"
-
-
-@pytest.fixture(scope="session")
-def aws_endpoint(running_stack: EmbeddedBackend) -> str:
-    return running_stack.endpoint("aws")
-
-
-@pytest.fixture(scope="session")
-def deployed(aws_endpoint: str) -> DeployResult:
-    return deploy(aws_endpoint, LAMBDA_DIR)
+__all__ = ["LAMBDA_DIR"]
 
 
 @pytest.fixture(scope="session")

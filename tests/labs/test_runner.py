@@ -1,0 +1,124 @@
+"""The runner's retries, points and hint costs, and the report formats."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from sandbox.labs import reports
+from sandbox.labs.checks import builtin_registry
+from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params, Status
+from sandbox.labs.model import CheckSpec
+from sandbox.labs.runner import CheckResult, LabReport, run_check
+
+
+def ctx(tmp_path: Path) -> CheckContext:
+    return CheckContext(workspace=tmp_path, lab_dir=tmp_path)
+
+
+def file_check(**extra: object) -> CheckSpec:
+    return CheckSpec.model_validate(
+        {
+            "id": "late-file",
+            "kind": "file",
+            "title": "a file",
+            "points": 10,
+            "path": "late.txt",
+            **extra,
+        }
+    )
+
+
+def test_eventually_retries_until_it_passes(tmp_path: Path) -> None:
+    threading.Timer(0.6, (tmp_path / "late.txt").write_text, args=("here",)).start()
+    spec = file_check(eventually={"timeout": 5, "interval": 0.1})
+    result = run_check(spec, "step", builtin_registry(), ctx(tmp_path))
+    assert result.status is Status.PASSED
+    assert result.attempts > 1
+    assert 0.4 <= result.waited_s <= 2
+
+
+def test_eventually_gives_up_with_the_last_message(tmp_path: Path) -> None:
+    spec = file_check(eventually={"timeout": 0.5, "interval": 0.1})
+    started = time.monotonic()
+    result = run_check(spec, "step", builtin_registry(), ctx(tmp_path))
+    assert result.status is Status.FAILED
+    assert "late.txt does not exist" in result.message
+    assert 0.5 <= time.monotonic() - started < 2
+    assert result.points == 0
+
+
+def test_hint_costs_come_off_the_points(tmp_path: Path) -> None:
+    (tmp_path / "late.txt").write_text("here")
+    result = run_check(file_check(), "step", builtin_registry(), ctx(tmp_path), hint_cost=3)
+    assert (result.points, result.max_points) == (7, 10)
+
+
+def test_a_crashing_check_kind_is_unknown_not_a_traceback(tmp_path: Path) -> None:
+    registry = builtin_registry()
+
+    def explode(params: Params, context: CheckContext) -> Outcome:
+        raise KeyError("oops")
+
+    registry.add(CheckKind("explodes", Params, explode))
+    spec = CheckSpec.model_validate({"id": "boom", "kind": "explodes", "title": "boom"})
+    result = run_check(spec, "step", registry, ctx(tmp_path))
+    assert result.status is Status.UNKNOWN
+    assert "the check could not run: KeyError" in result.message
+
+
+def sample_report() -> LabReport:
+    report = LabReport("01-demo", "Demo")
+    report.results = [
+        CheckResult("ok", "passes", "s1", Status.PASSED, "fine", 5, 5, 0.01, 1),
+        CheckResult("bad", "fails", "s1", Status.FAILED, "expected 409, got 500", 0, 10, 0.2, 1),
+        CheckResult("odd", "unknown", "s2", Status.UNKNOWN, "redis down", 0, 5, 0.1, 1),
+    ]
+    return report
+
+
+def test_exit_codes() -> None:
+    report = sample_report()
+    assert report.exit_code == 2
+    report.results.pop()
+    assert report.exit_code == 1
+    report.results.pop()
+    assert report.exit_code == 0
+
+
+def test_text_report_shows_failures_and_score() -> None:
+    text = reports.render(sample_report(), "text")
+    assert "FAIL  bad" in text
+    assert "expected 409, got 500" in text
+    assert "score 5/20" in text
+
+
+def test_json_report() -> None:
+    data = json.loads(reports.render(sample_report(), "json"))
+    assert (data["score"], data["max_score"], data["exit_code"]) == (5, 20, 2)
+    failed = data["checks"][1]
+    assert (failed["message"], failed["points"], failed["max_points"]) == (
+        "expected 409, got 500", 0, 10)  # fmt: skip
+    assert failed["duration_s"] == 0.2
+    assert {c["id"]: c["status"] for c in data["checks"]} == {
+        "ok": "passed", "bad": "failed", "odd": "unknown"}  # fmt: skip
+
+
+def test_junit_report() -> None:
+    suite = ET.fromstring(reports.render(sample_report(), "junit")).find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "1", "1")
+    failure = suite.find("testcase[@name='bad']/failure")
+    assert failure is not None
+    assert failure.get("message") == "expected 409, got 500"
+
+
+def test_github_classroom_report() -> None:
+    data = json.loads(reports.render(sample_report(), "github"))
+    assert data["max_score"] == 20
+    assert data["status"] == "error"
+    assert [(t["status"], t["score"], t["max_score"]) for t in data["tests"]] == [
+        ("pass", 5, 5), ("fail", 0, 10), ("error", 0, 5)]  # fmt: skip
