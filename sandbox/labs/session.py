@@ -27,21 +27,23 @@ def context(lab: Lab, backend: Backend, workspace: Path, settings: Settings) -> 
 
 
 def prepare(lab: Lab, backend: Backend, settings: Settings, ctx: CheckContext) -> None:
-    """The app reloads the learner's edited code; their Lambda is (re)deployed."""
+    """The app runs the learner's edited code; their Lambda is (re)deployed."""
     if "app" in lab.workspace and "app" in ctx.endpoints:
-        _reload_if_changed(backend, settings)
+        _restart_if_changed(backend, settings)
     if "lambda" in lab.workspace and "aws" in ctx.endpoints:
         deploy(ctx.endpoints["aws"], settings.lambda_dir)
 
 
-def _reload_if_changed(backend: Backend, settings: Settings) -> None:
+def _restart_if_changed(backend: Backend, settings: Settings) -> None:
     from sandbox.aws.package import fingerprint
 
     marker = settings.home / APP_FINGERPRINT
     current = repr(fingerprint(settings.app_dir / "app"))
     if marker.exists() and marker.read_text() == current:
         return
-    backend.reload_app()
+    # A restart, not a reload: the learner may have changed gunicorn's own configuration.
+    backend.stop_service("app")
+    backend.start_service("app")
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(current)
 

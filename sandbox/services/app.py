@@ -7,6 +7,7 @@ workspace copy of it.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ def start(config: AppServiceConfig) -> ServerProcess:
             "point SANDBOX_APP_DIR at the folder that contains the app/ package",
         )
     ensure_port_free(SERVICE, config.port, "SANDBOX_APP_PORT")
+    _fresh_metrics_dir(config.metrics_dir)
     argv = [sys.executable, "-m", "gunicorn", "-c", str(conf_file), "app:create_app()"]
     popen = spawn(SERVICE, argv, config.log_path, env=_environment(config), cwd=config.app_dir)
     # SIGTERM is gunicorn's graceful stop: in-flight requests finish, then workers exit.
@@ -62,6 +64,13 @@ def start(config: AppServiceConfig) -> ServerProcess:
     )
     wait_until_ready(server, readiness(config.port), config.start_timeout)
     return server
+
+
+def _fresh_metrics_dir(folder: Path) -> None:
+    """Multiprocess metrics files of an earlier run would be counted again: start empty.
+    Made here, not only in gunicorn.conf.py, so any app config (a learner's) finds it."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def _environment(config: AppServiceConfig) -> dict[str, str]:

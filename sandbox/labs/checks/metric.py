@@ -50,7 +50,7 @@ def evaluate(params: MetricParams, ctx: CheckContext) -> Outcome:
     except OSError as err:
         return Outcome.failed(f"{params.path} did not answer: {err}")
     except ValueError as err:
-        return Outcome.failed(f"{params.path} is not Prometheus text: {err}")
+        return Outcome.failed(f"GET {params.path}: {err}")
     return _increase(params, action, before, after)
 
 
@@ -85,7 +85,10 @@ def _increase(
 
 def read(url: str, name: str, labels: dict[str, str]) -> float | None:
     """The sum of the samples called `name` whose labels include `labels`, or None."""
-    text = fetch(url).body.decode(errors="replace")
+    answer = fetch(url)
+    if answer.status != 200:
+        raise ValueError(f"it answered {answer.status}, not 200 with Prometheus text")
+    text = answer.body.decode(errors="replace")
     total, seen = 0.0, False
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
