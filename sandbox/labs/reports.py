@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from xml.etree import ElementTree as ET
 
 from sandbox.labs.checks.base import Status
@@ -21,7 +22,7 @@ def text(report: LabReport) -> str:
     for r in report.results:
         lines.append(f"  {MARKS[r.status]}  {r.id:<28} {r.points:>3}/{r.max_points:<3} {r.title}")
         if r.status is not Status.PASSED:
-            lines.append(f"        {r.message}")
+            lines.append(textwrap.indent(r.message, "        "))
     passed = sum(r.status is Status.PASSED for r in report.results)
     lines.append(f"score {report.score}/{report.max_score}   "
                  f"{passed}/{len(report.results)} checks passed")  # fmt: skip

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sandbox.aws.deploy import deploy
 from sandbox.config import Settings
+from sandbox.errors import SandboxError
 from sandbox.labs import progress as progress_store
 from sandbox.labs import workspace as ws
 from sandbox.labs.checks.base import CheckContext, Registry, Status
@@ -48,6 +49,16 @@ def _restart_if_changed(backend: Backend, settings: Settings) -> None:
     marker.write_text(current)
 
 
+def _require_pointed(lab: Lab, settings: Settings, folder: Path) -> None:
+    """Grading another app than the learner's would give points they did not earn."""
+    for key, wanted in ws.stack_dirs(lab, folder).items():
+        if getattr(settings, key) != wanted:
+            raise SandboxError(
+                f"the stack runs {getattr(settings, key)}, not your {lab.id} workspace",
+                f"run `sandbox lab start {lab.id}` (it points the stack at {folder})",
+            )
+
+
 def grade(
     lab: Lab,
     registry: Registry,
@@ -59,6 +70,7 @@ def grade(
 ) -> LabReport:
     backend = get_backend(settings, backend_name)
     folder = workspace or ws.workspace_of(lab)
+    _require_pointed(lab, settings, folder)
     ctx = context(lab, backend, folder, settings)
     prepare(lab, backend, settings, ctx)
     store = progress_store.ProgressStore(settings.home)

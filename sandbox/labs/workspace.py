@@ -59,8 +59,12 @@ def start(lab: Lab, home: Path, force: bool = False, root: Path | None = None) -
 
 
 def point_stack_at(lab: Lab, home: Path, workspace: Path) -> None:
+    """Point only what this lab replaces; another lab's folders stay as they are."""
     dirs = stack_dirs(lab, workspace)
-    write_overrides(home, app_dir=dirs.get("app_dir"), lambda_dir=dirs.get("lambda_dir"))
+    if not dirs:
+        return
+    merged = {key: Path(value) for key, value in read_overrides(home).items()}
+    write_overrides(home, **{**merged, **dirs})
 
 
 def stack_dirs(lab: Lab, workspace: Path) -> dict[str, Path]:
@@ -82,6 +86,8 @@ def points_at(lab: Lab, home: Path, root: Path | None = None) -> bool:
 
 def reset(lab: Lab, home: Path, root: Path | None = None) -> None:
     """Delete the learner's copy and stop pointing the stack at it."""
-    if points_at(lab, home, root):
-        write_overrides(home)
+    if points_at(lab, home, root) and stack_dirs(lab, workspace_of(lab, root)):
+        kept = {k: Path(v) for k, v in read_overrides(home).items()
+                if k not in stack_dirs(lab, workspace_of(lab, root))}  # fmt: skip
+        write_overrides(home, **kept)
     shutil.rmtree(workspace_of(lab, root), ignore_errors=True)

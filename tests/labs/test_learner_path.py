@@ -114,3 +114,25 @@ def test_lab_commands(learner: dict[str, str]) -> None:
     reset = run(learner, "lab", "reset", "01-twelve-factor", "--yes")
     assert reset.returncode == 0
     assert not edited.exists()
+
+
+def test_starting_another_lab_keeps_the_first_labs_code_in_the_stack(tmp_path: Path) -> None:
+    home, root = tmp_path / "home", tmp_path / "workspace"
+    first, _ = loader.load("01-twelve-factor")
+    ws.start(first, home, root=root)
+    for other in ("02-containers-kubernetes", "03-serverless"):
+        if other in loader.lab_ids():
+            ws.start(loader.load(other)[0], home, root=root)
+    settings = Settings.from_env({"SANDBOX_HOME": str(home)})
+    assert settings.app_dir == root / "01-twelve-factor"
+
+
+def test_grading_refuses_a_stack_running_other_code(tmp_path: Path) -> None:
+    from sandbox.errors import SandboxError
+
+    lab, registry = loader.load("01-twelve-factor")
+    settings = Settings.from_env({"SANDBOX_HOME": str(tmp_path / "home")})  # not pointed
+    with pytest.raises(SandboxError) as caught:
+        session.grade(lab, registry, settings, workspace=tmp_path / "ws")
+    assert "not your 01-twelve-factor workspace" in caught.value.render()
+    assert "sandbox lab start 01-twelve-factor" in caught.value.render()

@@ -1,0 +1,93 @@
+"""How long grading each lab takes on a warm stack, excluding declared `eventually` waits.
+
+    .venv/bin/python bench/grade.py [--runs 3]
+
+Starts one embedded stack in a temporary state dir on free ports; for each lab, points it
+at a copy of the lab's solution, grades once to warm up (the app restart and the Lambda
+deploy happen there), then grades `--runs` more times. Prints JSON. A benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sandbox.config import Settings
+from sandbox.errors import SandboxError
+from sandbox.labs import loader, session
+from sandbox.labs import workspace as ws
+from sandbox.labs.checks.base import Status
+from sandbox.stack.embedded import EmbeddedBackend
+
+GOAL_SECONDS = 1.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def stack_env(home: Path) -> dict[str, str]:
+    env = {"SANDBOX_HOME": str(home)}
+    for service in ("postgres", "redis", "aws", "app"):
+        env[f"SANDBOX_{service.upper()}_PORT"] = str(free_port())
+    return env
+
+
+def grade_lab(lab_id: str, env: dict[str, str], tmp: Path, runs: int) -> dict[str, Any]:
+    lab, registry = loader.load(lab_id)
+    workspace = tmp / "workspace" / lab.id
+    ws.copy_tree(lab.folder / "solution", workspace, force=True)
+    ws.point_stack_at(lab, Path(env["SANDBOX_HOME"]), workspace)
+    settings = Settings.from_env(env)
+    backend = EmbeddedBackend(settings)
+    if lab.services and backend.status().supervisor_pid is not None:
+        backend.stop()  # the app service must start from the lab's workspace
+    if lab.services:
+        backend.start()
+    session.grade(lab, registry, settings, workspace=workspace)  # warm-up
+    times, waits, passed = [], [], True
+    for _ in range(runs):
+        started = time.perf_counter()
+        report = session.grade(lab, registry, settings, workspace=workspace)
+        times.append(time.perf_counter() - started)
+        waits.append(sum(r.waited_s for r in report.results))
+        passed &= all(r.status is Status.PASSED for r in report.results)
+    grading = [t - w for t, w in zip(times, waits, strict=True)]
+    return {"checks": len(lab.checks()), "all_passed": passed,
+            "seconds_median": round(statistics.median(times), 3),
+            "eventually_waits_median": round(statistics.median(waits), 3),
+            "grading_seconds_median": round(statistics.median(grading), 3),
+            "goal_met": statistics.median(grading) <= GOAL_SECONDS}  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-grade-") as tmp:
+        env = stack_env(Path(tmp) / "home")
+        try:
+            labs = {lab_id: grade_lab(lab_id, env, Path(tmp), args.runs)
+                    for lab_id in loader.lab_ids()}  # fmt: skip
+        except SandboxError as err:
+            print(f"error: {err.render()}", file=sys.stderr)
+            return 1
+        finally:
+            EmbeddedBackend(Settings.from_env(env)).reset()
+    print(json.dumps({"runs": args.runs, "goal_seconds": GOAL_SECONDS, "labs": labs,
+                      "goal_met": all(lab["goal_met"] for lab in labs.values())}))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
