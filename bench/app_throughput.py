@@ -24,7 +24,6 @@ import queue
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,11 +31,13 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import Any
+
+from sandbox.services.process import free_ports
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -104,15 +105,6 @@ class LoadResult:
 
 
 # --- the stack ---------------------------------------------------------------------------
-
-
-def free_ports(count: int) -> list[int]:
-    """Distinct free ports on 127.0.0.1: every socket stays bound until all are chosen."""
-    with ExitStack() as stack:
-        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in socks:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in socks]
 
 
 @contextmanager

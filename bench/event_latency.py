@@ -29,7 +29,6 @@ import json
 import math
 import os
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -51,6 +50,7 @@ from sandbox.aws.events import SOURCES, EventTimeout, Firer, post_json
 from sandbox.aws.names import REGION, Names
 from sandbox.config import Settings
 from sandbox.errors import SandboxError
+from sandbox.services.process import free_ports
 from sandbox.stack.embedded import EmbeddedBackend
 
 GOAL: dict[str, float] = {"p50_ms_max": 60, "p95_ms_max": 200}
@@ -86,18 +86,6 @@ class SourceRun:
 
 
 # -- stack --------------------------------------------------------------------------------
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports free now; all sockets open at once so the kernel hands out distinct ones."""
-    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def bench_settings(home: Path) -> Settings:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import statistics
 import sys
 import tempfile
@@ -24,22 +23,16 @@ from sandbox.errors import SandboxError
 from sandbox.labs import loader, session
 from sandbox.labs import workspace as ws
 from sandbox.labs.checks.base import Status
+from sandbox.services.process import free_ports
 from sandbox.stack.embedded import EmbeddedBackend
 
 GOAL_SECONDS = 1.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def stack_env(home: Path) -> dict[str, str]:
     env = {"SANDBOX_HOME": str(home)}
     for service in ("postgres", "redis", "aws", "app"):
-        env[f"SANDBOX_{service.upper()}_PORT"] = str(free_port())
+        env[f"SANDBOX_{service.upper()}_PORT"] = str(free_ports()[0])
     return env
 
 

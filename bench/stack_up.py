@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+
+from sandbox.services.process import free_ports
 
 GOAL: dict[str, float] = {"warm_up_s_max": 2, "cold_up_s_max": 4, "idle_rss_mb_max": 300}
 SERVICES = ("postgres", "redis", "aws", "app")
@@ -130,18 +131,6 @@ def parse_json(text: str, what: str) -> dict[str, Any]:
 
 
 # -- ports and environment ----------------------------------------------------------------
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports the kernel says are free now; all sockets open at once so they differ."""
-    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def sandbox_env(home: Path) -> dict[str, str]:

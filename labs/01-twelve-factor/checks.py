@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import tempfile
 import threading
 import time
@@ -26,7 +25,7 @@ from sandbox.labs.checks.base import (
     service_down,
 )
 from sandbox.services import app as app_service
-from sandbox.services.process import ServerProcess
+from sandbox.services.process import ServerProcess, free_ports
 
 
 class DrainParams(Params):
@@ -51,7 +50,7 @@ def evaluate(params: DrainParams, ctx: CheckContext) -> Outcome:
 def _start_second_instance(workspace: Path, home: Path, db: str, cache: str) -> ServerProcess:
     """Your app under its own gunicorn on a free port, so stopping it spares the stack's."""
     config = app_service.AppServiceConfig(
-        home=home, app_dir=workspace, database_url=db, redis_url=cache, port=_free_port()
+        home=home, app_dir=workspace, database_url=db, redis_url=cache, port=free_ports()[0]
     )
     return app_service.start(config)
 
@@ -108,13 +107,6 @@ def _call(server: ServerProcess, method: str, path: str, body: Any) -> tuple[int
         return response.status, response.read()
     finally:
         conn.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def register(registry: Registry) -> None:

@@ -3,7 +3,6 @@ checks marked must_fail_on_starter must fail), each in an isolated stack on its 
 
 from __future__ import annotations
 
-import socket
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from sandbox.labs.checks.base import Registry, Status
 from sandbox.labs.model import Lab
 from sandbox.labs.runner import LabReport, run_lab
 from sandbox.labs.session import context, prepare
+from sandbox.services.process import free_ports
 from sandbox.stack.embedded import EmbeddedBackend
 
 
@@ -70,13 +70,6 @@ def judge(lab: Lab, solution: LabReport, starter: LabReport) -> list[str]:
 def _isolated_env(home: Path, dirs: dict[str, Path]) -> dict[str, str]:
     env = {"SANDBOX_HOME": str(home)}
     for service in ("postgres", "redis", "aws", "app"):
-        env[f"SANDBOX_{service.upper()}_PORT"] = str(_free_port())
+        env[f"SANDBOX_{service.upper()}_PORT"] = str(free_ports()[0])
     env.update({f"SANDBOX_{key.upper()}": str(value) for key, value in dirs.items()})
     return env
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

@@ -20,21 +20,14 @@ from sandbox.services.aws import REGION
 from sandbox.stack import statefile
 from sandbox.stack.embedded import EmbeddedBackend
 from sandbox.stack.model import StackStatus, State
-from tests.helpers import free_port, wait_for
+from tests.conftest import stack_settings
+from tests.helpers import wait_for
 
 pytestmark = pytest.mark.slow
 
 
 def make_settings(home: Path, **extra: str) -> Settings:
-    env = {
-        "SANDBOX_HOME": str(home),
-        "SANDBOX_POSTGRES_PORT": str(free_port()),
-        "SANDBOX_REDIS_PORT": str(free_port()),
-        "SANDBOX_AWS_PORT": str(free_port()),
-        "SANDBOX_APP_PORT": str(free_port()),
-        **extra,
-    }
-    return Settings.from_env(env)
+    return stack_settings(home, **extra)
 
 
 @pytest.fixture
