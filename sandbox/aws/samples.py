@@ -20,7 +20,10 @@ def _now() -> str:
 
 def s3(names: Names, kind: str = "put", key: str = "incoming/report 2026.csv") -> dict[str, Any]:
     event_name = {"put": "ObjectCreated:Put", "delete": "ObjectRemoved:Delete"}[kind]
-    obj: dict[str, Any] = {"key": quote_plus(key), "sequencer": uuid.uuid4().hex[:16].upper()}
+    obj: dict[str, Any] = {
+        "key": quote_plus(key, safe="/"),
+        "sequencer": uuid.uuid4().hex[:16].upper(),
+    }
     if kind == "put":
         obj.update(size=1024, eTag="0123456789abcdef0123456789abcdef")
     return {"Records": [{

@@ -4,6 +4,7 @@ parameters, with every error reported as `file:line: field: what is wrong`."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +157,8 @@ def check_problems(
         parsed = kind.params.model_validate(params)
     except ValidationError as err:
         return [(tuple(e["loc"]), e["msg"]) for e in err.errors()]
+    except Exception as err:
+        return [(("kind",), f"the {kind_name!r} kind's parameters cannot be checked: {err}")]
     nested = getattr(parsed, "check", None)
     if kind_name == "fault" and isinstance(nested, dict):
         return [(("check", *sub), message) for sub, message in check_problems(nested, registry)]
@@ -173,6 +176,7 @@ def _load_python_checks(lab: Lab, registry: Registry) -> list[str]:
     if spec is None or spec.loader is None:
         return [f"{file}: cannot be imported"]
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # pydantic resolves the module's string annotations here
     try:
         spec.loader.exec_module(module)
         module.register(registry)

@@ -127,3 +127,19 @@ def test_an_unknown_lab(tmp_path: Path) -> None:
     with pytest.raises(LabFileError) as caught:
         load("99-nope", root=tmp_path)
     assert "no lab '99-nope'" in caught.value.render()
+
+
+def test_python_checks_may_use_postponed_annotations(tmp_path: Path) -> None:
+    folder = write_lab(tmp_path, GOOD.replace("steps:", "python_checks: checks.py\nsteps:", 1))
+    (folder / "checks.py").write_text(
+        "from __future__ import annotations\n"
+        "from typing import Literal\n"
+        "from sandbox.labs.checks.base import CheckKind, Outcome, Params\n"
+        "class P(Params):\n    mode: Literal['a', 'b'] = 'a'\n"
+        "def register(registry):\n"
+        "    registry.add(CheckKind('fwd', P, lambda p, c: Outcome.passed()))\n"
+    )
+    text = (folder / "lab.yaml").read_text().replace("kind: file", "kind: fwd\n        mode: b")
+    (folder / "lab.yaml").write_text(text.replace("        path: README.md\n", ""))
+    lab, _ = load(folder)
+    assert lab.find_check("readme") is not None

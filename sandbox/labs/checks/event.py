@@ -9,7 +9,7 @@ import jmespath
 from pydantic import Field
 
 from sandbox.aws.events import Firer
-from sandbox.errors import SandboxError
+from sandbox.errors import SandboxError, StackNotRunningError
 from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params, service_down
 
 
@@ -26,6 +26,8 @@ def evaluate(params: EventParams, ctx: CheckContext) -> Outcome:
         return service_down("aws")
     try:
         result = Firer(endpoint).fire(params.source, params.data, params.timeout)
+    except StackNotRunningError as err:  # the emulator went away: not the learner's fault
+        return Outcome.unknown(err.render())
     except SandboxError as err:
         return Outcome.failed(err.render())
     item = result.item or {}
