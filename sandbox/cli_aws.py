@@ -16,21 +16,13 @@ from sandbox.aws.events import SOURCES, Firer, FireResult
 from sandbox.aws.names import Names
 from sandbox.aws.samples import SAMPLES, sample
 from sandbox.config import Settings
-from sandbox.errors import ConfigError, StackNotRunningError
-from sandbox.stack import get_backend
-from sandbox.stack.model import State
+from sandbox.errors import ConfigError
+from sandbox.stack import get_backend, healthy_endpoint
 
 
 def aws_endpoint(ctx: click.Context) -> str:
     """The emulator's URL, or a clear error when it is not up."""
-    backend = get_backend(Settings.from_env(), (ctx.obj or {}).get("backend"))
-    service = backend.status().services["aws"]
-    if service.state is not State.HEALTHY:
-        raise StackNotRunningError(
-            f"the AWS emulator is not running (it is {service.state})",
-            "start the stack with `sandbox up`",
-        )
-    return backend.endpoint("aws")
+    return healthy_endpoint(get_backend(Settings.from_env(), (ctx.obj or {}).get("backend")), "aws")
 
 
 def _emit(payload: Any) -> None:
