@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -50,6 +51,10 @@ def _deploy_table(result: DeployResult) -> str:
 
 
 def _watch(endpoint: str, source: Path) -> None:
+    # Ctrl-C and SIGTERM both stop watching, even when started with SIGINT ignored
+    # (a background job of a non-interactive shell inherits that).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     click.echo(f"watching {source} (Ctrl-C stops) ...", err=True)
     last = package.fingerprint(source)
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 
 from sandbox.aws.deploy import DeployResult
 from sandbox.stack.embedded import EmbeddedBackend
+from tests.helpers import wait_for
 from tests.serverless.conftest import LAMBDA_DIR
 
 SANDBOX = [sys.executable, "-c", "from sandbox.cli import main; main()"]
@@ -91,17 +91,21 @@ def test_deploy_watch_redeploys_on_change(
     source = tmp_path / "lambda"
     shutil.copytree(LAMBDA_DIR, source, ignore=shutil.ignore_patterns("__pycache__"))
     env = env_for(running_stack.home, SANDBOX_LAMBDA_DIR=str(source))
-    with subprocess.Popen([*SANDBOX, "deploy", "--watch"], env=env, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True) as proc:  # fmt: skip
-        assert proc.stderr is not None
+    log = tmp_path / "watch.log"
+    with (
+        log.open("w") as out,
+        subprocess.Popen(
+            [*SANDBOX, "deploy", "--watch"], env=env, stdout=subprocess.DEVNULL, stderr=out
+        ) as proc,
+    ):
         try:
-            assert "watching" in proc.stderr.readline()
+            assert wait_for(lambda: "watching" in log.read_text(), timeout=60)
             time.sleep(1)
             (source / "handler.py").write_text((source / "handler.py").read_text() + "\n# v2\n")
-            line = proc.stderr.readline()
-            assert "redeployed" in line
-            assert "sandbox-events-processor updated" in line
+            assert wait_for(lambda: "redeployed" in log.read_text(), timeout=60), log.read_text()
+            assert "sandbox-events-processor updated" in log.read_text()
         finally:
-            proc.send_signal(signal.SIGINT)
-            proc.wait(20)
+            proc.terminate()  # SIGTERM stops watching like Ctrl-C does
+            proc.wait(30)
+    assert "stopped watching" in log.read_text()
     run(env_for(running_stack.home), "deploy")  # put the original code back
