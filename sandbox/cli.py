@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from sandbox import __version__, cli_aws, cli_check, cli_labs
+from sandbox import __version__, cli_aws, cli_check, cli_labs, cli_tui
 from sandbox.config import BACKENDS, Settings
 from sandbox.errors import SandboxError
 from sandbox.stack import get_backend
@@ -36,7 +36,7 @@ def main() -> None:
         sys.exit(err.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(__version__, prog_name="sandbox")
 @click.option(
     "--backend",
@@ -46,8 +46,15 @@ def main() -> None:
 )
 @click.pass_context
 def cli(ctx: click.Context, backend: str | None) -> None:
-    """A local cloud teaching sandbox: an AWS emulator, PostgreSQL, Redis and a Flask app."""
+    """A local cloud teaching sandbox: an AWS emulator, PostgreSQL, Redis and a Flask app.
+
+    With no command, opens the terminal UI (in a terminal) or prints this help."""
     ctx.obj = {"backend": backend}
+    if ctx.invoked_subcommand is None:
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            ctx.invoke(cli_tui.tui_command)
+        else:
+            click.echo(ctx.get_help())
 
 
 def _settings() -> Settings:
@@ -64,7 +71,7 @@ def _backend(ctx: click.Context, settings: Settings) -> Backend:
     return get_backend(settings, chosen)
 
 
-for _command in [*cli_aws.COMMANDS, cli_labs.lab_group, cli_check.check]:
+for _command in [*cli_aws.COMMANDS, cli_labs.lab_group, cli_check.check, *cli_tui.COMMANDS]:
     cli.add_command(_command)
 
 

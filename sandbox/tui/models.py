@@ -1,0 +1,57 @@
+"""Small read-only views the screens render (the core's own types are used where they fit:
+StackStatus, DeployResult, FireResult, CheckResult, LabReport)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LabRow:
+    id: str
+    title: str
+    score: int  # best score so far
+    max_score: int
+    checks_passed: int
+    checks: int
+    started: bool
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    id: str
+    title: str
+    step: str
+    step_title: str
+    points: int
+    hints: int
+
+
+@dataclass(frozen=True)
+class LabDetail:
+    id: str
+    title: str
+    markdown: str  # the summary and every step's instructions
+    checks: tuple[CheckRow, ...]
+    revealed: dict[str, tuple[str, ...]]  # check id -> the hints revealed so far
+
+    def step_of(self, check_id: str) -> str | None:
+        return next((c.step for c in self.checks if c.id == check_id), None)
+
+
+@dataclass(frozen=True)
+class HintView:
+    check_id: str
+    number: int  # 1-based
+    text: str
+    cost: int
+    remaining: int
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    queue: str
+    visible: int
+    in_flight: int
+    dead_letter: bool
+    dlq_depth: int | None  # the visible messages in this queue's dead-letter queue, if any

@@ -1,0 +1,181 @@
+"""The Labs screen: the labs with their scores, a lab's instructions beside its checks, live
+grading, hints, start and reset."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Markdown, OptionList
+
+from sandbox.errors import SandboxError
+from sandbox.labs.runner import CheckResult, LabReport
+from sandbox.tui.commands import bindings
+from sandbox.tui.messages import CheckProgress
+from sandbox.tui.models import HintView, LabDetail, LabRow
+from sandbox.tui.screens.base import SandboxScreen
+from sandbox.tui.screens.confirm import ConfirmScreen
+from sandbox.tui.widgets.check_detail import CheckDetail
+from sandbox.tui.widgets.check_table import CheckTable
+from sandbox.tui.widgets.lab_list import LabList
+
+
+class LabsScreen(SandboxScreen):
+    MODE = "labs"
+    AUTO_FOCUS = "#checks"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("labs")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.detail: LabDetail | None = None
+        self.grading = False
+
+    def compose(self) -> ComposeResult:
+        yield from self.frame_top()
+        with Horizontal(id="labs-body"):
+            with Vertical(id="labs-left"):
+                yield LabList()
+                yield CheckTable()
+                yield CheckDetail()
+            with VerticalScroll(id="lab-doc"):
+                yield Markdown("", id="lab-markdown")
+        yield from self.frame_bottom()
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    @property
+    def lab_id(self) -> str | None:
+        return self.query_one(LabList).selected
+
+    @property
+    def checks(self) -> CheckTable:
+        return self.query_one(CheckTable)
+
+    # -- loading --------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.background("load the labs", self.source.labs, self._show_labs)
+
+    def _show_labs(self, rows: list[LabRow]) -> None:
+        self.query_one(LabList).show(rows)
+        self._load_detail()
+
+    @on(OptionList.OptionHighlighted, "#lab-list")
+    def _load_detail(self) -> None:
+        lab_id = self.lab_id
+        if lab_id and (self.detail is None or self.detail.id != lab_id):
+            self.background(f"load {lab_id}", lambda: self.source.lab_detail(lab_id),
+                            self._show_detail)  # fmt: skip
+
+    def _show_detail(self, detail: LabDetail) -> None:
+        self.detail = detail
+        self.checks.show(detail.checks)
+        self.query_one("#lab-markdown", Markdown).update(detail.markdown)
+        self._describe()
+
+    @on(DataTable.RowHighlighted, "#checks")
+    def _describe(self) -> None:
+        check_id = self.checks.selected
+        if self.detail is None or check_id is None:
+            return
+        check = self.checks.checks[check_id]
+        self.query_one(CheckDetail).show(check, self.checks.states[check_id],
+                                         self.checks.results.get(check_id),
+                                         self.detail.revealed.get(check_id, ()))  # fmt: skip
+
+    # -- grading --------------------------------------------------------------------------
+
+    def action_check_all(self) -> None:
+        self._grade(None)
+
+    def action_check_step(self) -> None:
+        check_id = self.checks.selected
+        if self.detail is not None and check_id is not None:
+            self._grade(self.detail.step_of(check_id))
+
+    def _grade(self, step: str | None) -> None:
+        lab_id = self.lab_id
+        if lab_id is None or self.detail is None or self.grading:
+            return
+        self.grading = True
+        for check in self.detail.checks:
+            if step in (None, check.step):
+                self.checks.set_state(check.id, "waiting")
+        self._describe()
+
+        def listener(check_id: str, result: CheckResult | None) -> None:
+            self.post_message(CheckProgress(check_id, result))
+
+        label = f"check {lab_id}" + (f" step {step}" if step else "")
+        self.background(label, lambda: self.source.grade(lab_id, step, listener), self._graded)
+
+    @on(CheckProgress)
+    def _progress(self, message: CheckProgress) -> None:
+        result = message.result
+        self.checks.set_state(message.check_id, result.status if result else "running", result)
+        if message.check_id == self.checks.selected:
+            self._describe()
+
+    def _graded(self, report: LabReport) -> None:
+        self.grading = False
+        passed = sum(r.status == "passed" for r in report.results)
+        self.notify(f"{report.lab_id}: {report.score}/{report.max_score} points, "
+                    f"{passed}/{len(report.results)} checks passed", markup=False)  # fmt: skip
+        self.background("load the labs", self.source.labs, self.query_one(LabList).show)
+
+    def task_failed(self, label: str, error: SandboxError) -> None:
+        if label.startswith("check "):
+            self.grading = False
+            for check_id, state in self.checks.states.items():
+                if state in ("waiting", "running"):
+                    self.checks.set_state(check_id, "not run")
+
+    # -- hints, start, reset --------------------------------------------------------------
+
+    def action_hint(self) -> None:
+        lab_id, check_id = self.lab_id, self.checks.selected
+        if lab_id is not None:
+            self.background("reveal a hint", lambda: self.source.hint(lab_id, check_id),
+                            self._hint_shown)  # fmt: skip
+
+    def _hint_shown(self, hint: HintView | None) -> None:
+        if hint is None or self.detail is None:
+            self.notify("No more hints for this check.")
+            return
+        revealed = self.detail.revealed.get(hint.check_id, ())
+        self.detail.revealed[hint.check_id] = (*revealed, hint.text)
+        cost = f" (costs {hint.cost} point(s))" if hint.cost else ""
+        self.notify(f"hint {hint.number} for {hint.check_id}{cost}", markup=False)
+        self._describe()
+
+    def action_start_lab(self) -> None:
+        lab_id = self.lab_id
+        if lab_id is not None:
+            self.background(f"start {lab_id}", lambda: self.source.start_lab(lab_id),
+                            self._started)  # fmt: skip
+
+    def _started(self, note: str) -> None:
+        self.notify(note, title="lab started", markup=False, timeout=8)
+        self.reload()
+
+    def action_reset_lab(self) -> None:
+        lab_id = self.lab_id
+        if lab_id is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.background(f"reset {lab_id}", lambda: self.source.reset_lab(lab_id),
+                                lambda _: self._after_reset())  # fmt: skip
+
+        question = f"Delete your workspace copy of {lab_id} and your progress (score, hints)?"
+        self.app.push_screen(ConfirmScreen(f"Reset {lab_id}", question), answered)
+
+    def _after_reset(self) -> None:
+        self.detail = None
+        self.notify("lab reset: press o to start it again")
+        self.reload()

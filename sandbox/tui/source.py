@@ -1,0 +1,260 @@
+"""The seam between the screens and the core: what the TUI asks for, in one place.
+
+`DataSource` is the whole contract (one small protocol per screen); `RealSource` implements
+it over the same core functions the CLI calls. Every method may block: screens call them
+from thread workers only. Every failure is a SandboxError whose `render()` is what the CLI
+prints. (The snapshot tests use a fixed fake, tests/tui/fake_source.py.)
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sandbox.aws import browse
+from sandbox.aws.deploy import DeployResult, deploy
+from sandbox.aws.events import Firer, FireResult
+from sandbox.aws.package import fingerprint
+from sandbox.aws.samples import sample
+from sandbox.config import BACKENDS, Settings
+from sandbox.errors import SandboxError, StackNotRunningError
+from sandbox.labs.runner import CheckResult, LabReport
+from sandbox.stack import get_backend
+from sandbox.stack.backend import Backend
+from sandbox.stack.model import StackStatus, State
+from sandbox.tui import labview, metrics
+from sandbox.tui.models import HintView, LabDetail, LabRow, QueueRow
+
+BACKEND_MEMORY = "backend"  # the file `sandbox up` writes: the backend it used
+CheckListener = Callable[[str, CheckResult | None], None]  # check id; None: it started
+
+
+class StackSource(Protocol):
+    @property
+    def backend_name(self) -> str: ...
+    def use_backend(self, name: str) -> None: ...
+    def now(self) -> float: ...
+    def status(self) -> StackStatus: ...
+    def start(self, progress: Callable[[StackStatus], None]) -> StackStatus: ...
+    def stop(self) -> StackStatus: ...
+    def start_service(self, name: str) -> None: ...
+    def stop_service(self, name: str) -> None: ...
+    def restart_service(self, name: str) -> None: ...
+    def log_tail(self, service: str, lines: int) -> list[str]: ...
+    def follow_logs(self, service: str, stop: Callable[[], bool]) -> Iterator[str]: ...
+
+
+class ServerlessSource(Protocol):
+    def lambda_fingerprint(self) -> str: ...
+    def deploy(self) -> DeployResult: ...
+    def fire(self, source: str, data: dict[str, Any]) -> FireResult: ...
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]: ...
+    def sample_event(self, source: str) -> dict[str, Any]: ...
+
+
+class BrowseSource(Protocol):
+    def tables(self) -> list[str]: ...
+    def items(self, table: str) -> list[dict[str, Any]]: ...
+    def buckets(self) -> list[str]: ...
+    def objects(self, bucket: str) -> list[dict[str, Any]]: ...
+    def queues(self) -> list[QueueRow]: ...
+
+
+class MetricsSource(Protocol):
+    def metrics(self) -> metrics.MetricsView: ...
+
+
+class LabsSource(Protocol):
+    def labs(self) -> list[LabRow]: ...
+    def lab_detail(self, lab_id: str) -> LabDetail: ...
+    def grade(self, lab_id: str, step: str | None, listener: CheckListener) -> LabReport: ...
+    def hint(self, lab_id: str, check_id: str | None) -> HintView | None: ...
+    def start_lab(self, lab_id: str) -> str: ...
+    def reset_lab(self, lab_id: str) -> None: ...
+
+
+class DataSource(StackSource, ServerlessSource, BrowseSource, MetricsSource, LabsSource,
+                 Protocol):  # fmt: skip
+    """Everything the TUI reads and does."""
+
+
+class HasSource(Protocol):
+    """The app, as the screens see it."""
+
+    source: DataSource
+
+
+class RealSource:
+    """The data source over the core: the stack backend, the emulator, the app, the labs."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, backend: str | None = None) -> None:
+        self.env = env  # None: the process environment, read afresh on every call
+        self._backend = backend or self._remembered_backend()
+        self._tracker = metrics.Tracker()
+
+    def settings(self) -> Settings:
+        """Fresh each time: a started lab changes where the stack's code lives."""
+        return Settings.from_env(self.env)
+
+    def backend(self) -> Backend:
+        return get_backend(self.settings(), self._backend)
+
+    def _remembered_backend(self) -> str:
+        """Like the CLI: SANDBOX_BACKEND, else the backend the last `up` used, else the default."""
+        settings = self.settings()
+        env = os.environ if self.env is None else self.env
+        memory = settings.home / BACKEND_MEMORY
+        if "SANDBOX_BACKEND" not in env and memory.exists():
+            remembered = memory.read_text().strip()
+            return remembered if remembered in BACKENDS else settings.backend
+        return settings.backend
+
+    # -- the stack ------------------------------------------------------------------------
+
+    @property
+    def backend_name(self) -> str:
+        return self._backend
+
+    def use_backend(self, name: str) -> None:
+        if name not in BACKENDS:
+            raise SandboxError(
+                f"there is no backend {name!r}", f"use one of: {', '.join(BACKENDS)}"
+            )
+        self._backend = name
+
+    def now(self) -> float:
+        return time.time()
+
+    def status(self) -> StackStatus:
+        return self.backend().status()
+
+    def start(self, progress: Callable[[StackStatus], None]) -> StackStatus:
+        backend = self.backend()
+        result = backend.start(progress=progress)
+        home = self.settings().home
+        home.mkdir(parents=True, exist_ok=True)
+        (home / BACKEND_MEMORY).write_text(backend.name + "\n")
+        return result.status
+
+    def stop(self) -> StackStatus:
+        return self.backend().stop()
+
+    def start_service(self, name: str) -> None:
+        self.backend().start_service(name)
+
+    def stop_service(self, name: str) -> None:
+        self.backend().stop_service(name)
+
+    def restart_service(self, name: str) -> None:
+        backend = self.backend()
+        backend.stop_service(name)
+        backend.start_service(name)
+
+    def log_tail(self, service: str, lines: int) -> list[str]:
+        return list(self.backend().logs(service))[-lines:]
+
+    def follow_logs(self, service: str, stop: Callable[[], bool]) -> Iterator[str]:
+        """Only lines written from now on (a `since` in the future skips the old ones)."""
+        future = datetime.now(UTC) + timedelta(days=365)
+        return self.backend().logs(service, since=future, follow=True, stop=stop)
+
+    # -- serverless -----------------------------------------------------------------------
+
+    def aws_endpoint(self) -> str:
+        """The emulator's URL, or the CLI's error when it is not up (cli_aws.aws_endpoint)."""
+        backend = self.backend()
+        service = backend.status().services["aws"]
+        if service.state is not State.HEALTHY:
+            raise StackNotRunningError(
+                f"the AWS emulator is not running (it is {service.state})",
+                "start the stack with `sandbox up`",
+            )
+        return backend.endpoint("aws")
+
+    def lambda_fingerprint(self) -> str:
+        return repr(fingerprint(self.settings().lambda_dir))
+
+    def deploy(self) -> DeployResult:
+        return deploy(self.aws_endpoint(), self.settings().lambda_dir)
+
+    def fire(self, source: str, data: dict[str, Any]) -> FireResult:
+        return Firer(self.aws_endpoint()).fire(source, data, timeout=10.0)
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        return Firer(self.aws_endpoint()).invoke(event)
+
+    def sample_event(self, source: str) -> dict[str, Any]:
+        return sample(source)
+
+    # -- data -----------------------------------------------------------------------------
+
+    def tables(self) -> list[str]:
+        return browse.ddb_tables(self.aws_endpoint())
+
+    def items(self, table: str) -> list[dict[str, Any]]:
+        return browse.ddb_scan(self.aws_endpoint(), table, limit=200)
+
+    def buckets(self) -> list[str]:
+        return [row["bucket"] for row in browse.s3_list(self.aws_endpoint())]
+
+    def objects(self, bucket: str) -> list[dict[str, Any]]:
+        return browse.s3_list(self.aws_endpoint(), bucket)
+
+    def queues(self) -> list[QueueRow]:
+        return queue_rows(browse.sqs_depths(self.aws_endpoint()))
+
+    # -- metrics --------------------------------------------------------------------------
+
+    def metrics(self) -> metrics.MetricsView:
+        app = self.backend().status().services.get("app")
+        if app is None or app.state is not State.HEALTHY:
+            state = app.state if app else "missing"
+            return self._tracker.unavailable(f"the app is not running (it is {state})")
+        try:
+            text = _fetch(f"{app.url}/metrics")
+        except SandboxError as err:
+            return self._tracker.unavailable(err.render())
+        return self._tracker.add(metrics.parse(text, time.time()))
+
+    # -- labs -----------------------------------------------------------------------------
+
+    def labs(self) -> list[LabRow]:
+        return labview.rows(self.settings().home)
+
+    def lab_detail(self, lab_id: str) -> LabDetail:
+        return labview.detail(lab_id, self.settings().home)
+
+    def grade(self, lab_id: str, step: str | None, listener: CheckListener) -> LabReport:
+        return labview.grade(lab_id, step, listener, self.settings(), self._backend)
+
+    def hint(self, lab_id: str, check_id: str | None) -> HintView | None:
+        return labview.hint(lab_id, check_id, self.settings().home)
+
+    def start_lab(self, lab_id: str) -> str:
+        return labview.start(lab_id, self.settings(), self.backend)
+
+    def reset_lab(self, lab_id: str) -> None:
+        labview.reset(lab_id, self.settings().home)
+
+
+def queue_rows(depths: list[dict[str, Any]]) -> list[QueueRow]:
+    """Each queue with its dead-letter queue's depth beside it (a `<name>-dlq` queue)."""
+    visible = {row["queue"]: int(row["visible"]) for row in depths}
+    return [
+        QueueRow(row["queue"], int(row["visible"]), int(row["in_flight"]),
+                 bool(row["dead_letter"]), visible.get(f"{row['queue']}-dlq"))
+        for row in depths
+    ]  # fmt: skip
+
+
+def _fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:  # noqa: S310 - the app, loopback
+            return str(response.read().decode())
+    except (urllib.error.URLError, OSError) as err:
+        raise SandboxError(f"cannot read {url}: {err}", "see `sandbox logs app`") from None

@@ -1,0 +1,44 @@
+"""Every screen at 80x24 and 120x40, drawn from the fixed FAKE data source (stable pictures).
+
+Update the pictures with `pytest tests/tui --snapshot-update` after a deliberate change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+
+from sandbox.tui.app import SandboxApp
+from tests.tui.fake_source import FakeSource
+from tests.tui.helpers import settle
+
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+KEYS = {
+    "stack": [],
+    "serverless": ["2", "d", "s", "q"],  # deployed, one event through, one failing
+    "data": ["3"],
+    "metrics": ["4"],
+    "labs": ["5", "c", "down"],  # checks run; the failed check selected
+    "help": ["question_mark"],
+}
+
+
+def pressing(keys: list[str]) -> Callable[[Pilot[None]], object]:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause(0.1)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen", KEYS)
+def test_screen(snap_compare: Callable[..., bool], screen: str, size: str) -> None:
+    app = SandboxApp(FakeSource(), cursor_blink=False)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=pressing(KEYS[screen]))
