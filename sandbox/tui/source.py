@@ -22,11 +22,11 @@ from sandbox.aws.events import Firer, FireResult
 from sandbox.aws.package import fingerprint
 from sandbox.aws.samples import sample
 from sandbox.config import BACKENDS, Settings
-from sandbox.errors import SandboxError, StackNotRunningError
+from sandbox.errors import SandboxError
 from sandbox.labs.runner import CheckResult, LabReport
-from sandbox.stack import get_backend
+from sandbox.stack import get_backend, healthy_endpoint
 from sandbox.stack.backend import Backend
-from sandbox.stack.model import StackStatus, State
+from sandbox.stack.model import StackStatus
 from sandbox.tui import labview, metrics
 from sandbox.tui.models import HintView, LabDetail, LabRow, QueueRow
 
@@ -166,15 +166,8 @@ class RealSource:
     # -- serverless -----------------------------------------------------------------------
 
     def aws_endpoint(self) -> str:
-        """The emulator's URL, or the CLI's error when it is not up (cli_aws.aws_endpoint)."""
-        backend = self.backend()
-        service = backend.status().services["aws"]
-        if service.state is not State.HEALTHY:
-            raise StackNotRunningError(
-                f"the AWS emulator is not running (it is {service.state})",
-                "start the stack with `sandbox up`",
-            )
-        return backend.endpoint("aws")
+        """The emulator's URL, or the CLI's own error when it is not up."""
+        return healthy_endpoint(self.backend(), "aws")
 
     def lambda_fingerprint(self) -> str:
         return repr(fingerprint(self.settings().lambda_dir))
@@ -211,12 +204,8 @@ class RealSource:
     # -- metrics --------------------------------------------------------------------------
 
     def metrics(self) -> metrics.MetricsView:
-        app = self.backend().status().services.get("app")
-        if app is None or app.state is not State.HEALTHY:
-            state = app.state if app else "missing"
-            return self._tracker.unavailable(f"the app is not running (it is {state})")
         try:
-            text = _fetch(f"{app.url}/metrics")
+            text = _fetch(healthy_endpoint(self.backend(), "app") + "/metrics")
         except SandboxError as err:
             return self._tracker.unavailable(err.render())
         return self._tracker.add(metrics.parse(text, time.time()))

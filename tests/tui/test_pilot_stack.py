@@ -1,6 +1,6 @@
 """Pilot tests on a real embedded stack, started from the TUI itself: start it, fire an S3
-event through to its item, filter the app's log, start lab 01 and run its checks (the stack
-then runs the lab's starter code), reveal a hint.
+event through to its item, filter the app's log, see the app's metrics, start lab 01 and run
+its checks (the stack then runs the lab's starter code), reveal a hint.
 
 The stack runs in its own state dir on free ports; the tests share it (in file order: the
 first one starts it) and it is reset at the end.
@@ -27,6 +27,7 @@ from sandbox.tui.screens.serverless import ServerlessScreen
 from sandbox.tui.source import RealSource
 from sandbox.tui.widgets.check_table import CheckTable
 from sandbox.tui.widgets.log_pane import LogPane
+from sandbox.tui.widgets.routes_table import RoutesTable
 from sandbox.tui.widgets.services_table import ServicesTable
 from sandbox.tui.widgets.timeline import Timeline
 from tests.tui.helpers import settle, wait_until
@@ -118,6 +119,20 @@ async def test_filter_the_app_log(running: dict[str, str]) -> None:
         assert len(logs.shown) < len(logs.buffer)
         await pilot.press("escape")
         assert len(logs.shown) == len(logs.buffer)
+
+
+async def test_metrics_show_the_apps_requests(running: dict[str, str]) -> None:
+    app = tui(running)
+    app_url = EmbeddedBackend(Settings.from_env(running)).endpoint("app")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("4")
+        routes = app.screen.query_one(RoutesTable)
+        for _ in range(3):
+            urllib.request.urlopen(app_url + "/api/users", timeout=5).close()
+        await wait_until(pilot, lambda: routes.row_count > 0, 15, "the routes")
+        shown = [routes.get_row_at(i)[1].plain for i in range(routes.row_count)]
+        assert "/api/users" in shown
+        assert "/metrics" not in shown  # the TUI's own scrapes are left out
 
 
 async def test_run_lab_checks_and_reveal_a_hint(running: dict[str, str]) -> None:

@@ -40,7 +40,9 @@ class DataScreen(SandboxScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.frame_top()
-        yield Static("", id="data-summary")
+        summary = Static("", id="data-summary")  # shown only to say what went wrong
+        summary.display = False
+        yield summary
         yield SectionBar(SECTIONS, id="data-sections")
         with ContentSwitcher(initial="ddb", id="data-switcher"):
             with Horizontal(classes="browser", id="ddb"):
@@ -75,9 +77,9 @@ class DataScreen(SandboxScreen):
         self._load_objects()
 
     def task_failed(self, label: str, error: SandboxError) -> None:
-        self.query_one("#data-summary", Static).update(
-            Content.styled(f" {error.render()}", "$text-error")
-        )
+        summary = self.query_one("#data-summary", Static)
+        summary.update(Content.styled(f" {error.render()}", "$text-error"))
+        summary.display = True
 
     def poll(self) -> None:
         try:
@@ -88,6 +90,8 @@ class DataScreen(SandboxScreen):
 
     def _show_queues(self, rows: list[QueueRow]) -> None:
         self.query_one(QueueTable).show(rows)
+        if self.query_one("#data-summary", Static).display:  # the emulator is back: reload
+            self.action_refresh()
 
     @on(OptionList.OptionHighlighted, "#tables")
     def _load_items(self) -> None:

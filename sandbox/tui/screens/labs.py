@@ -99,7 +99,10 @@ class LabsScreen(SandboxScreen):
 
     def _grade(self, step: str | None) -> None:
         lab_id = self.lab_id
-        if lab_id is None or self.detail is None or self.grading:
+        if self.grading:
+            self.notify("The checks are already running.")
+            return
+        if lab_id is None or self.detail is None:
             return
         self.grading = True
         for check in self.detail.checks:
