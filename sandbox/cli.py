@@ -120,6 +120,38 @@ def down(ctx: click.Context, as_json: bool) -> None:
         click.echo("Stopped. Data is kept in the state directory; `sandbox up` brings it back.")
 
 
+SERVICE_ARG = click.argument("service", type=click.Choice(["postgres", "redis", "aws", "app"]))
+
+
+@cli.command("stop")
+@SERVICE_ARG
+@click.pass_context
+def stop_service(ctx: click.Context, service: str) -> None:
+    """Stop one SERVICE and keep it stopped (the rest keep running) until `sandbox start`."""
+    _backend(ctx, _settings()).stop_service(service)
+    click.echo(f"{service} stopped; `sandbox start {service}` brings it back.")
+
+
+@cli.command("start")
+@SERVICE_ARG
+@click.pass_context
+def start_service(ctx: click.Context, service: str) -> None:
+    """Start one SERVICE stopped by `sandbox stop`, and wait until it is healthy."""
+    _backend(ctx, _settings()).start_service(service)
+    click.echo(f"{service} is healthy.")
+
+
+@cli.command("restart")
+@SERVICE_ARG
+@click.pass_context
+def restart_service(ctx: click.Context, service: str) -> None:
+    """Stop and start one SERVICE (e.g. the app after editing its code)."""
+    backend = _backend(ctx, _settings())
+    backend.stop_service(service)
+    backend.start_service(service)
+    click.echo(f"{service} restarted and healthy.")
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.pass_context

@@ -110,3 +110,21 @@ def test_up_status_logs_down(cli_env: dict[str, str]) -> None:
     assert stopped.returncode == 0
     states = {s["state"] for s in json.loads(stopped.stdout)["services"].values()}
     assert states == {"stopped"}
+
+
+@pytest.mark.slow
+def test_stop_start_restart_one_service(cli_env: dict[str, str]) -> None:
+    assert run(cli_env, "up").returncode == 0
+    stopped = run(cli_env, "stop", "redis")
+    assert "redis stopped" in stopped.stdout
+    states = json.loads(run(cli_env, "status", "--json").stdout)["services"]
+    assert (states["redis"]["state"], states["postgres"]["state"]) == ("stopped", "healthy")
+    assert run(cli_env, "start", "redis").returncode == 0
+    before = json.loads(run(cli_env, "status", "--json").stdout)["services"]["app"]["pid"]
+    assert "restarted" in run(cli_env, "restart", "app").stdout
+    after = json.loads(run(cli_env, "status", "--json").stdout)
+    assert after["all_healthy"] is True
+    assert after["services"]["app"]["pid"] != before
+    unknown = run(cli_env, "stop", "mysql")
+    assert unknown.returncode == 2
+    assert "'mysql' is not one of 'postgres', 'redis', 'aws', 'app'" in unknown.stderr
