@@ -25,7 +25,7 @@ def _row(service: ServiceStatus) -> tuple[str, ...]:
         str(service.state),
         str(service.pid or "-"),
         str(service.port),
-        _duration(uptime) if uptime is not None else "-",
+        duration(uptime) if uptime is not None else "-",
         str(service.restarts),
         service.url,
     )
@@ -41,7 +41,7 @@ def _notes(service: ServiceStatus) -> list[str]:
     return notes
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     seconds = int(seconds)
     if seconds < 60:
         return f"{seconds}s"

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import time
 
+from sandbox.stack.render import duration
 
-def duration(seconds: float) -> str:
-    whole = int(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    if whole < 3600:
-        return f"{whole // 60}m{whole % 60:02d}s"
-    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+__all__ = ["clock", "duration"]
 
 
 def clock(epoch: float) -> str:
