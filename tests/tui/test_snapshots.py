@@ -11,8 +11,9 @@ import pytest
 from textual.pilot import Pilot
 
 from sandbox.tui.app import SandboxApp
+from sandbox.tui.widgets.queue_table import QueueTable
 from tests.tui.fake_source import FakeSource
-from tests.tui.helpers import settle
+from tests.tui.helpers import settle, wait_until
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 KEYS = {
@@ -25,12 +26,23 @@ KEYS = {
 }
 
 
+def first_poll_shown(pilot: Pilot[None]) -> bool:
+    """The data screen's queue table is filled by its first poll, not by a task."""
+    tables = pilot.app.screen.query(QueueTable)
+    return all(table.row_count > 0 for table in tables)
+
+
+def polls_idle(pilot: Pilot[None]) -> bool:
+    return not any(w.group == "poll" and not w.is_finished for w in pilot.app.workers)
+
+
 def pressing(keys: list[str]) -> Callable[[Pilot[None]], object]:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
+        await wait_until(pilot, lambda: first_poll_shown(pilot) and polls_idle(pilot), 10)
         pilot.app.clear_notifications()
         await pilot.pause(0.1)
 
