@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Any
 
@@ -12,13 +11,11 @@ import click
 from sandbox import __version__, cli_aws, cli_check, cli_labs, cli_tui
 from sandbox.config import BACKENDS, Settings
 from sandbox.errors import SandboxError
-from sandbox.stack import get_backend
+from sandbox.stack import get_backend, remember_backend, remembered_backend
 from sandbox.stack.backend import Backend
 from sandbox.stack.logs import parse_since
 from sandbox.stack.model import StackStatus, State
 from sandbox.stack.render import status_table
-
-BACKEND_MEMORY = "backend"  # file in the state dir: the backend the last `up` used
 
 
 def main() -> None:
@@ -63,12 +60,7 @@ def _settings() -> Settings:
 
 def _backend(ctx: click.Context, settings: Settings) -> Backend:
     """--backend, else SANDBOX_BACKEND, else the backend the last `up` here used."""
-    chosen = ctx.obj.get("backend")
-    memory = settings.home / BACKEND_MEMORY
-    if chosen is None and "SANDBOX_BACKEND" not in os.environ and memory.exists():
-        remembered = memory.read_text().strip()
-        chosen = remembered if remembered in BACKENDS else None
-    return get_backend(settings, chosen)
+    return get_backend(settings, ctx.obj.get("backend") or remembered_backend(settings))
 
 
 for _command in [*cli_aws.COMMANDS, cli_labs.lab_group, cli_check.check, *cli_tui.COMMANDS]:
@@ -84,8 +76,7 @@ def up(ctx: click.Context, as_json: bool, timeout: float) -> None:
     settings = _settings()
     backend = _backend(ctx, settings)
     result = backend.start(progress=None if as_json else _progress_printer(), timeout=timeout)
-    settings.home.mkdir(parents=True, exist_ok=True)
-    (settings.home / BACKEND_MEMORY).write_text(backend.name + "\n")
+    remember_backend(settings, backend.name)
     if as_json:
         click.echo(
             json.dumps({**result.status.to_dict(), "already_running": result.already_running})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from typing import Any
 
 import click
@@ -14,7 +13,7 @@ from sandbox.errors import SandboxError
 from sandbox.labs import hints, loader, reports
 from sandbox.labs import progress as progress_store
 from sandbox.labs import workspace as ws
-from sandbox.labs.session import grade
+from sandbox.labs.session import grade, start_lab
 from sandbox.labs.validate import validate
 from sandbox.stack import get_backend
 
@@ -71,28 +70,16 @@ def start_command(ctx: click.Context, lab_id: str, force: bool) -> None:
     """Copy the starter into workspace/LAB_ID/ and point the stack at your code."""
     settings = Settings.from_env()
     lab, _ = loader.load(lab_id)
-    info = ws.start(lab, settings.home, force)
-    store = progress_store.ProgressStore(settings.home)
-    done = store.get(lab.id)
-    done.started_at = done.started_at or time.time()
-    store.save(lab.id, done)
+    name = (ctx.obj or {}).get("backend")
+    info, stack = start_lab(lab, settings, lambda: get_backend(Settings.from_env(), name), force)
     click.echo(f"Your workspace: {info.workspace} ({len(info.copied)} files copied)")
     if info.kept:
         click.echo(f"Kept your edits to: {', '.join(info.kept)} (--force replaces them)")
-    _restart_if_running(ctx, lab)
-    click.echo(f"Next: read `sandbox lab show {lab.id}`, edit, then `sandbox lab check {lab.id}`")
-
-
-def _restart_if_running(ctx: click.Context, lab: Any) -> None:
-    if not lab.workspace:
-        return
-    backend = get_backend(Settings.from_env(), (ctx.obj or {}).get("backend"))
-    if backend.status().supervisor_pid is None:
+    if stack == "not-running":
         click.echo("The stack is not running: `sandbox up` starts it with your code.")
-        return
-    click.echo("Restarting the stack so it runs your code ...")
-    backend.stop()
-    get_backend(Settings.from_env(), (ctx.obj or {}).get("backend")).start()
+    elif stack == "restarted":
+        click.echo("The stack was restarted so it runs your code.")
+    click.echo(f"Next: read `sandbox lab show {lab.id}`, edit, then `sandbox lab check {lab.id}`")
 
 
 @lab_group.command("check")

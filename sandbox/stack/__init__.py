@@ -5,7 +5,10 @@ The compose backend is imported only when chosen, so the embedded path never nee
 
 from __future__ import annotations
 
-from sandbox.config import Settings
+import os
+from collections.abc import Mapping
+
+from sandbox.config import BACKENDS, Settings
 from sandbox.errors import StackNotRunningError
 from sandbox.stack.backend import Backend
 from sandbox.stack.model import State
@@ -35,3 +38,21 @@ def healthy_endpoint(backend: Backend, service: str) -> str:
 
 
 NAMES = {"aws": "AWS emulator", "app": "app", "postgres": "PostgreSQL", "redis": "Redis"}
+
+
+BACKEND_MEMORY = "backend"  # file in the state dir: the backend the last `up` used
+
+
+def remembered_backend(settings: Settings, env: Mapping[str, str] | None = None) -> str | None:
+    """The backend the last `up` in this state dir used, unless SANDBOX_BACKEND is set."""
+    env = os.environ if env is None else env
+    memory = settings.home / BACKEND_MEMORY
+    if "SANDBOX_BACKEND" in env or not memory.exists():
+        return None
+    remembered = memory.read_text().strip()
+    return remembered if remembered in BACKENDS else None
+
+
+def remember_backend(settings: Settings, name: str) -> None:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    (settings.home / BACKEND_MEMORY).write_text(name + "\n")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from sandbox.labs import workspace as ws
 from sandbox.labs.model import CheckSpec, Lab
 from sandbox.labs.runner import CheckResult, LabReport
 from sandbox.labs.session import grade as grade_lab
+from sandbox.labs.session import start_lab
 from sandbox.stack.backend import Backend
 from sandbox.tui.models import CheckRow, HintView, LabDetail, LabRow
 
@@ -78,25 +78,18 @@ def hint(lab_id: str, check_id: str | None, home: Path) -> HintView | None:
 def start(lab_id: str, settings: Settings, backend: Callable[[], Backend]) -> str:
     """`sandbox lab start`: copy the starter, point the stack at it, restart a running stack."""
     lab, _ = loader.load(lab_id)
-    info = ws.start(lab, settings.home)
-    store = progress_store.ProgressStore(settings.home)
-    done = store.get(lab.id)
-    done.started_at = done.started_at or time.time()
-    store.save(lab.id, done)
+    info, stack = start_lab(lab, settings, backend)
     note = f"your workspace: {info.workspace} ({len(info.copied)} files copied)"
     if info.kept:
         note += f"; kept your edits to {', '.join(info.kept)}"
-    return note + _restart(lab, backend)
+    return note + RESTART_NOTES[stack]
 
 
-def _restart(lab: Lab, backend: Callable[[], Backend]) -> str:
-    if not lab.workspace:
-        return ""
-    if backend().status().supervisor_pid is None:
-        return "; the stack is not running: start it (u on the Stack screen) to run your code"
-    backend().stop()
-    backend().start()  # a new backend object: it reads the lab's overrides
-    return "; the stack was restarted to run your code"
+RESTART_NOTES = {
+    "not-needed": "",
+    "not-running": "; the stack is not running: start it (u on the Stack screen) to run your code",
+    "restarted": "; the stack was restarted to run your code",
+}
 
 
 def reset(lab_id: str, home: Path) -> None:

@@ -8,7 +8,6 @@ prints. (The snapshot tests use a fixed fake, tests/tui/fake_source.py.)
 
 from __future__ import annotations
 
-import os
 import time
 import urllib.error
 import urllib.request
@@ -24,13 +23,12 @@ from sandbox.aws.samples import sample
 from sandbox.config import BACKENDS, Settings
 from sandbox.errors import SandboxError
 from sandbox.labs.runner import CheckResult, LabReport
-from sandbox.stack import get_backend, healthy_endpoint
+from sandbox.stack import get_backend, healthy_endpoint, remember_backend, remembered_backend
 from sandbox.stack.backend import Backend
 from sandbox.stack.model import StackStatus
 from sandbox.tui import labview, metrics
 from sandbox.tui.models import HintView, LabDetail, LabRow, QueueRow
 
-BACKEND_MEMORY = "backend"  # the file `sandbox up` writes: the backend it used
 CheckListener = Callable[[str, CheckResult | None], None]  # check id; None: it started
 
 
@@ -107,12 +105,7 @@ class RealSource:
     def _remembered_backend(self) -> str:
         """Like the CLI: SANDBOX_BACKEND, else the backend the last `up` used, else the default."""
         settings = self.settings()
-        env = os.environ if self.env is None else self.env
-        memory = settings.home / BACKEND_MEMORY
-        if "SANDBOX_BACKEND" not in env and memory.exists():
-            remembered = memory.read_text().strip()
-            return remembered if remembered in BACKENDS else settings.backend
-        return settings.backend
+        return remembered_backend(settings, self.env) or settings.backend
 
     # -- the stack ------------------------------------------------------------------------
 
@@ -136,9 +129,7 @@ class RealSource:
     def start(self, progress: Callable[[StackStatus], None]) -> StackStatus:
         backend = self.backend()
         result = backend.start(progress=progress)
-        home = self.settings().home
-        home.mkdir(parents=True, exist_ok=True)
-        (home / BACKEND_MEMORY).write_text(backend.name + "\n")
+        remember_backend(self.settings(), backend.name)
         return result.status
 
     def stop(self) -> StackStatus:
