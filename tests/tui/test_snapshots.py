@@ -11,9 +11,10 @@ import pytest
 from textual.pilot import Pilot
 
 from sandbox.tui.app import SandboxApp
+from sandbox.tui.widgets.item_table import ItemTable
 from sandbox.tui.widgets.queue_table import QueueTable
 from tests.tui.fake_source import FakeSource
-from tests.tui.helpers import settle, wait_until
+from tests.tui.helpers import busy, settle, wait_until
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 KEYS = {
@@ -27,8 +28,9 @@ KEYS = {
 
 
 def first_poll_shown(pilot: Pilot[None]) -> bool:
-    """The data screen's queue table is filled by its first poll, not by a task."""
-    tables = pilot.app.screen.query(QueueTable)
+    """The data screen fills its tables in steps (listing, then items and objects, and
+    the queues from its first poll): wait for every one of them."""
+    tables = [*pilot.app.screen.query(QueueTable), *pilot.app.screen.query(ItemTable)]
     return all(table.row_count > 0 for table in tables)
 
 
@@ -42,7 +44,10 @@ def pressing(keys: list[str]) -> Callable[[Pilot[None]], object]:
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
-        await wait_until(pilot, lambda: first_poll_shown(pilot) and polls_idle(pilot), 10)
+        await wait_until(
+            pilot, lambda: first_poll_shown(pilot) and polls_idle(pilot) and not busy(pilot), 10
+        )
+        await settle(pilot)
         pilot.app.clear_notifications()
         await pilot.pause(0.1)
 
