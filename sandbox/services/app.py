@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sandbox.errors import BinaryNotFoundError
+from sandbox.errors import BinaryNotFoundError, DataDirError
 from sandbox.readiness import HttpCheck
 from sandbox.services.process import ServerProcess, ensure_port_free, spawn, wait_until_ready
 
@@ -48,6 +48,13 @@ def url(port: int) -> str:
 def start(config: AppServiceConfig) -> ServerProcess:
     """Start gunicorn and return once /health answers 200."""
     conf_file = config.app_dir / "app" / "gunicorn.conf.py"
+    if not config.app_dir.is_dir():
+        raise DataDirError(
+            SERVICE,
+            f"the app's folder {config.app_dir} does not exist",
+            "if a lab workspace was deleted, `sandbox lab stop` points the stack back at the "
+            "project's own app",
+        )
     if not conf_file.is_file():
         raise BinaryNotFoundError(
             SERVICE,

@@ -33,6 +33,9 @@ USER = "sandbox"
 PASSWORD = "sandbox"  # noqa: S105 - a local teaching sandbox on loopback; not a secret
 DATABASE = "sandbox"
 RUN_AS_WHEN_ROOT = "nobody"
+# SIGINT is PostgreSQL's "fast" shutdown: a clean checkpoint without waiting for clients
+# to disconnect (SIGTERM, "smart", would wait for the app's pool forever).
+STOP_SIGNAL = signal.SIGINT
 PRIVATE_ROOT = Path("/var/tmp/cloud-sandbox-postgres")  # noqa: S108 - reachable by nobody, persistent
 
 
@@ -204,10 +207,8 @@ def _launch(
         "-c", "io_method=sync",  # no I/O worker processes: less memory for a small sandbox
     ]  # fmt: skip
     popen = spawn(SERVICE, argv, config.log_path, user=user)
-    # SIGINT is PostgreSQL's "fast" shutdown: a clean checkpoint without waiting for clients
-    # to disconnect (SIGTERM, "smart", would wait for the app's pool forever).
     return ServerProcess(
-        SERVICE, popen, config.port, url(config.port), config.log_path, signal.SIGINT
+        SERVICE, popen, config.port, url(config.port), config.log_path, STOP_SIGNAL
     )
 
 
@@ -244,4 +245,4 @@ def wipe(config: PostgresConfig) -> None:
     shutil.rmtree(config.service_dir, ignore_errors=True)
 
 
-__all__ = ["PostgresConfig", "data_location", "find_bin_dir", "start", "url", "wipe"]
+__all__ = ["STOP_SIGNAL", "PostgresConfig", "data_location", "find_bin_dir", "start", "url", "wipe"]

@@ -16,6 +16,7 @@ import psutil
 
 from sandbox.errors import PortInUseError, ServiceStartError
 from sandbox.readiness import Readiness
+from sandbox.services import pids
 
 LOG_TAIL_LINES = 20
 
@@ -39,9 +40,54 @@ class ServerProcess:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
-    def stop(self, timeout: float = 15.0) -> int:
+    def poll(self) -> int | None:
+        """None while it runs, else its exit code (negative: the signal that ended it)."""
+        return self.popen.poll()
+
+    def stop(self, timeout: float = 15.0) -> int | None:
         """Ask the server to stop, escalate to SIGKILL after `timeout`; return its exit code."""
         return terminate(self.popen, self.stop_signal, timeout)
+
+
+@dataclass
+class AdoptedProcess:
+    """A server started by an earlier supervisor that died: not our child, so we watch it
+    by PID (and create time) and cannot learn its exit code."""
+
+    service: str
+    pid: int
+    created: float | None
+    log_path: Path
+    stop_signal: int = signal.SIGTERM
+    started_at: float = field(default_factory=time.time)
+
+    def alive(self) -> bool:
+        return pids.alive(self.pid, self.created)
+
+    def poll(self) -> int | None:
+        return None if self.alive() else EXIT_UNKNOWN
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        pids.terminate(self.pid, self.created, timeout, self.stop_signal)
+        return None
+
+
+Server = ServerProcess | AdoptedProcess  # what the supervisor watches
+
+EXIT_UNKNOWN = -(2**31)  # what poll() answers for an adopted process that has exited
+
+
+def describe_exit(code: int | None) -> str:
+    """'exited with code 3', 'was killed by signal SIGKILL', or why we cannot tell."""
+    if code is None or code == EXIT_UNKNOWN:
+        return "exited (code unknown: it was started by an earlier supervisor)"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"was killed by signal {name}"
+    return f"exited with code {code}"
 
 
 def terminate(popen: subprocess.Popen[bytes], sig: int, timeout: float) -> int:
@@ -104,11 +150,18 @@ def spawn(
     user: str | None = None,
     cwd: Path | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start `argv` in its own session, stdout and stderr appended to `log_path`."""
+    """Start `argv` in its own session, stdout and stderr appended to `log_path`; its PID is
+    recorded beside the log at once (see sandbox.services.pids)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    if cwd is not None and not cwd.is_dir():
+        raise ServiceStartError(
+            service,
+            f"its working directory {cwd} does not exist",
+            "create it, or point the service at an existing folder",
+        )
     with log_path.open("ab") as log:
         try:
-            return subprocess.Popen(
+            popen = subprocess.Popen(
                 list(argv),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -122,6 +175,8 @@ def spawn(
             )
         except OSError as err:
             raise ServiceStartError(service, f"could not run {argv[0]}: {err.strerror}") from err
+    pids.record(pids.pid_file(log_path), popen.pid)
+    return popen
 
 
 def _primary_group(user: str) -> int:
@@ -137,7 +192,7 @@ def wait_until_ready(server: ServerProcess, is_ready: Readiness, timeout: float)
         if not server.alive():
             raise ServiceStartError(
                 server.service,
-                f"exited during start with code {server.popen.returncode}",
+                f"exited during start ({describe_exit(server.popen.returncode)})",
                 f"read the log at {server.log_path}",
                 log_tail=tail(server.log_path),
             )

@@ -2,7 +2,9 @@
 
 `start` launches the supervisor (sandbox.stack.supervisor), which detaches (forks away,
 new session) so it outlives the command, then waits until its state file says every
-service is healthy.
+service is healthy. When the stack already runs, `start` asks the supervisor to start
+whatever is stopped or failed, and waits for that. When the supervisor died and left
+services running, `status` says so and `start` launches a new supervisor that adopts them.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ import psutil
 
 from sandbox.config import Settings
 from sandbox.errors import SandboxError, ServiceStartError, StackNotRunningError
-from sandbox.services import postgres
+from sandbox.services import pids, postgres
 from sandbox.services.process import ensure_port_free, tail
+from sandbox.stack import adopt, statefile, supervisor
 from sandbox.stack import logs as log_files
-from sandbox.stack import statefile, supervisor
 from sandbox.stack.backend import StartResult, unknown_service
 from sandbox.stack.model import ServiceStatus, StackStatus, State
-from sandbox.stack.specs import SERVICE_NAMES, service_specs
+from sandbox.stack.specs import SERVICE_NAMES, STOP_ORDER, service_specs
 
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 45.0
@@ -48,16 +50,19 @@ class EmbeddedBackend:
     ) -> StartResult:
         current = self.status()
         if current.supervisor_pid is not None:
-            return StartResult(current, already_running=True)
-        self._stop_leftovers(current)
-        self._check_ports()
+            for name, service in current.services.items():
+                if service.state in (State.STOPPED, State.FAILED):
+                    self._request_start(name)
+            healthy = self._wait_healthy(current.launch_id, progress, timeout, stop_on_fail=False)
+            return StartResult(healthy, already_running=True)
+        self._check_ports(current)
         launch_id = self._spawn_supervisor()
         return StartResult(self._wait_healthy(launch_id, progress, timeout), False)
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> StackStatus:
         current = self.status()
         if current.supervisor_pid is not None:
-            _terminate(current.supervisor_pid, None, timeout)
+            pids.terminate(current.supervisor_pid, current.supervisor_started, timeout)
         self._stop_leftovers(self._recorded())
         return self.status()
 
@@ -69,20 +74,29 @@ class EmbeddedBackend:
     def stop_service(self, service: str, timeout: float = 30.0) -> None:
         """Stop one service and keep it stopped (the supervisor does not restart it)."""
         self._require_running(service)
-        file = supervisor.pause_file(self.home, service)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.touch()
+        _touch(supervisor.pause_file(self.home, service))
+        if self.status().services[service].state in (State.STOPPED, State.FAILED):
+            return  # nothing runs: nothing to wait for (a failed service stays down too)
         self._wait_state(service, State.STOPPED, timeout)
 
     def start_service(self, service: str, timeout: float = 60.0) -> None:
-        """Undo stop_service: the supervisor starts it again; wait until it is healthy."""
+        """Start one service now, with a fresh crash count, even if it had failed; wait
+        until it is healthy, and say why at once if it fails again."""
+        self._require_running(service)
         supervisor.pause_file(self.home, service).unlink(missing_ok=True)
+        request = self._request_start(service)
+        _wait_until(lambda: not request.exists(), 5.0)  # the supervisor took the request
         self._wait_state(service, State.HEALTHY, timeout)
+
+    def _request_start(self, service: str) -> Path:
+        request = supervisor.start_request_file(self.home, service)
+        _touch(request)
+        return request
 
     def reload_app(self, timeout: float = 30.0) -> None:
         """Make gunicorn load the app's code again (SIGHUP: new workers, old ones drained)."""
         app = self.status().services["app"]
-        if app.pid is None or not _alive(app.pid, app.pid_started):
+        if app.pid is None or not pids.alive(app.pid, app.pid_started):
             raise StackNotRunningError(
                 "the app is not running", "start the stack with `sandbox up`"
             )
@@ -107,20 +121,24 @@ class EmbeddedBackend:
     def _wait_state(self, service: str, wanted: State, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.status().services[service].state is wanted:
+            current = self.status().services[service]
+            if current.state is wanted:
                 return
+            if current.state is State.FAILED and wanted is State.HEALTHY:
+                raise ServiceStartError(service, f"failed: {current.error}",
+                                        f"see `sandbox logs {service}`")  # fmt: skip
             time.sleep(0.1)
         raise ServiceStartError(service, f"did not become {wanted} within {timeout:.0f} s",
                                 f"see `sandbox logs {service}`")  # fmt: skip
 
     def status(self) -> StackStatus:
         recorded = self._recorded()
-        if recorded.supervisor_pid is not None and not _alive(recorded.supervisor_pid, None):
-            recorded.supervisor_pid = None  # died without cleaning up (SIGKILL, reboot)
+        pid = recorded.supervisor_pid
+        if pid is not None and not pids.alive(pid, recorded.supervisor_started):
+            recorded.supervisor_pid, recorded.lost_supervisor_pid = None, pid  # kill -9, OOM
         if recorded.supervisor_pid is None:
-            for service in recorded.services.values():
-                if not _alive(service.pid, service.pid_started):
-                    service.state, service.pid = (_stopped_state(service), None)
+            for name, service in recorded.services.items():
+                _without_supervisor(service, adopt.leftovers(service, self.log_path(name)))
         return recorded
 
     def endpoint(self, service: str) -> str:
@@ -148,7 +166,7 @@ class EmbeddedBackend:
     # -- helpers --------------------------------------------------------------------------
 
     def log_path(self, service: str) -> Path:
-        return self.home / "logs" / f"{service}.log"
+        return log_files.service_log(self.home, service)
 
     def _follow(self, names: list[str], stop: Callable[[], bool]) -> Iterator[str]:
         paths = {name: self.log_path(name) for name in names}
@@ -163,9 +181,12 @@ class EmbeddedBackend:
             return StackStatus(backend=self.name, services=services, home=str(self.home))
         return recorded
 
-    def _check_ports(self) -> None:
+    def _check_ports(self, current: StackStatus) -> None:
+        """Every port must be free, but for services of ours left running by a supervisor
+        that died: the new supervisor adopts (or stops) those."""
         for name, spec in service_specs(self.settings).items():
-            ensure_port_free(name, spec.port, f"SANDBOX_{name.upper()}_PORT")
+            if current.services[name].state is not State.UNSUPERVISED:
+                ensure_port_free(name, spec.port, f"SANDBOX_{name.upper()}_PORT")
 
     def _spawn_supervisor(self) -> str:
         """Start the supervisor detached (it forks away from us); return its launch id."""
@@ -182,7 +203,11 @@ class EmbeddedBackend:
         return launch_id
 
     def _wait_healthy(
-        self, launch_id: str, progress: Callable[[StackStatus], None] | None, timeout: float
+        self,
+        launch_id: str,
+        progress: Callable[[StackStatus], None] | None,
+        timeout: float,
+        stop_on_fail: bool = True,
     ) -> StackStatus:
         deadline = time.monotonic() + timeout
         appeared_by = time.monotonic() + 15  # the supervisor writes its state at once
@@ -195,30 +220,58 @@ class EmbeddedBackend:
                 if status.all_healthy:
                     return status
                 if any(s.state is State.FAILED for s in status.services.values()):
-                    self.stop()
+                    if stop_on_fail:
+                        self.stop()
                     raise _start_failure(status)
-            gone = mine and status is not None and not _alive(status.supervisor_pid, None)
+            gone = mine and status is not None and not pids.alive(status.supervisor_pid, None)
             if gone or (not mine and time.monotonic() > appeared_by):
                 self._stop_leftovers(self._recorded())
                 raise ServiceStartError(
                     "supervisor", "exited before the stack was up",
-                    f"read {self.log_path('supervisor')}", tail(self.log_path("supervisor")),
+                    f"read {self.log_path('supervisor')}; `sandbox up` starts it again",
+                    tail(self.log_path("supervisor")),
                 )  # fmt: skip
             time.sleep(0.1)
-        self.stop()
+        if stop_on_fail:
+            self.stop()
         raise ServiceStartError(
             "stack", f"not healthy within {timeout:.0f} s", "run `sandbox logs` to see why"
         )
 
     def _stop_leftovers(self, status: StackStatus) -> None:
-        """Stop service processes we started that outlived their supervisor (by PID)."""
-        for service in status.services.values():
-            if service.pid is not None and _alive(service.pid, service.pid_started):
-                _terminate(service.pid, service.pid_started, STOP_TIMEOUT)
+        """Stop service processes we started that outlived their supervisor, by their
+        recorded PIDs, in the supervisor's order and with each one's own stop signal."""
+        specs = service_specs(self.settings)
+        for name in STOP_ORDER:
+            for record in adopt.leftovers(status.services.get(name), self.log_path(name)):
+                pids.terminate(record.pid, record.created, STOP_TIMEOUT, specs[name].stop_signal)
 
 
-def _stopped_state(service: ServiceStatus) -> State:
-    return State.FAILED if service.state is State.FAILED else State.STOPPED
+def _without_supervisor(service: ServiceStatus, running: list[pids.PidRecord]) -> None:
+    """No supervisor: a process of ours that still runs is unsupervised, else it is down."""
+    if running:
+        service.state, service.pid, service.pid_started = (
+            State.UNSUPERVISED,
+            running[0].pid,
+            running[0].created,
+        )
+    else:
+        service.state = State.FAILED if service.state is State.FAILED else State.STOPPED
+        service.pid = None
+
+
+def _touch(file: Path) -> None:
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.touch()
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _start_failure(status: StackStatus) -> SandboxError:
@@ -248,40 +301,3 @@ def _settings_env(settings: Settings) -> dict[str, str]:
     if settings.postgres_bin_dir:
         env["SANDBOX_POSTGRES_BIN_DIR"] = str(settings.postgres_bin_dir)
     return env
-
-
-def _alive(pid: int | None, created: float | None) -> bool:
-    """True when `pid` runs and (if known) is the same process we started, not a reused PID."""
-    if pid is None:
-        return False
-    try:
-        process = psutil.Process(pid)
-        if process.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return created is None or abs(process.create_time() - created) < 1.0
-    except psutil.Error:
-        return False
-
-
-def _terminate(pid: int, created: float | None, timeout: float) -> None:
-    """SIGTERM, wait, then SIGKILL: only the process we started (checked by create time)."""
-    if not _alive(pid, created):
-        return
-    try:
-        psutil.Process(pid).send_signal(signal.SIGTERM)
-        # Poll with _alive, not Process.wait: a detached process that exited stays a zombie
-        # until init reaps it, which can take seconds; for us it is gone already.
-        if not _wait_gone(pid, created, timeout):
-            psutil.Process(pid).kill()
-            _wait_gone(pid, created, 5)
-    except psutil.NoSuchProcess:
-        return
-
-
-def _wait_gone(pid: int, created: float | None, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _alive(pid, created):
-            return True
-        time.sleep(0.05)
-    return not _alive(pid, created)

@@ -110,3 +110,15 @@ def follow(
             for line in tail.new_lines():
                 yield name, line
         time.sleep(interval)
+
+
+def service_log(home: Path, service: str) -> Path:
+    return home / "logs" / f"{service}.log"
+
+
+def append_note(log_path: Path, text: str) -> None:
+    """A line from the sandbox itself in a service's log (why it stopped, crashed, ...)."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("a", encoding="utf-8") as handle:
+        handle.write(f"[{stamp} UTC] [sandbox] {text}\n")

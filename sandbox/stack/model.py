@@ -14,6 +14,7 @@ class State(StrEnum):
     UNHEALTHY = "unhealthy"
     STOPPED = "stopped"
     FAILED = "failed"
+    UNSUPERVISED = "unsupervised"  # its process runs, but its supervisor died: nothing watches it
 
 
 @dataclass
@@ -21,6 +22,7 @@ class LastExit:
     code: int | None
     at: float
     log_tail: str
+    reason: str = ""  # 'exited with code 3', 'was killed by signal SIGKILL', a spawn error
 
 
 @dataclass
@@ -63,10 +65,16 @@ class StackStatus:
     supervisor_pid: int | None = None
     home: str = ""
     launch_id: str = ""  # tells `up` that this state was written by the supervisor it started
+    supervisor_started: float | None = None  # its create time: guards against PID reuse
+    lost_supervisor_pid: int | None = None  # set by status(): the supervisor died (kill -9)
 
     @property
     def all_healthy(self) -> bool:
         return bool(self.services) and all(s.state is State.HEALTHY for s in self.services.values())
+
+    @property
+    def unsupervised(self) -> list[str]:
+        return [n for n, s in self.services.items() if s.state is State.UNSUPERVISED]
 
     @property
     def running(self) -> bool:
@@ -78,6 +86,9 @@ class StackStatus:
             "home": self.home,
             "supervisor_pid": self.supervisor_pid,
             "launch_id": self.launch_id,
+            "supervisor_started": self.supervisor_started,
+            "supervisor_lost": self.lost_supervisor_pid is not None,
+            "lost_supervisor_pid": self.lost_supervisor_pid,
             "all_healthy": self.all_healthy,
             "services": {name: s.to_dict() for name, s in self.services.items()},
         }

@@ -15,7 +15,20 @@ def status_table(status: StackStatus) -> str:
     lines = [f"backend: {status.backend}   state dir: {status.home}"]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     lines += [note for s in status.services.values() for note in _notes(s)]
+    lines += _supervisor_notes(status)
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _supervisor_notes(status: StackStatus) -> list[str]:
+    if status.lost_supervisor_pid is None:
+        return []
+    notes = [f"supervisor: not running (pid {status.lost_supervisor_pid} died without "
+             "stopping the stack); nothing restarts a service that crashes"]  # fmt: skip
+    if not status.unsupervised:
+        return [*notes, "  -> `sandbox up` starts the stack again"]
+    notes.append(f"  still running, unsupervised: {', '.join(status.unsupervised)}")
+    notes.append("  -> `sandbox up` takes the running services over (or `sandbox down` stops them)")
+    return notes
 
 
 def _row(service: ServiceStatus) -> tuple[str, ...]:
@@ -37,7 +50,8 @@ def _notes(service: ServiceStatus) -> list[str]:
         notes.append(f"{service.name}: {service.error}")
     if service.last_exit:
         when = time.strftime("%H:%M:%S", time.localtime(service.last_exit.at))
-        notes.append(f"{service.name}: last exit code {service.last_exit.code} at {when}")
+        reason = service.last_exit.reason or f"exit code {service.last_exit.code}"
+        notes.append(f"{service.name}: last exit at {when}: {reason}")
     return notes
 
 

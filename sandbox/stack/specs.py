@@ -5,6 +5,7 @@ Both backends start the same services; only how they run them differs.
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass, field
 
 from sandbox.config import Settings
@@ -24,6 +25,7 @@ class ServiceSpec:
     readiness: Readiness
     depends_on: tuple[str, ...] = ()
     environment: dict[str, str] = field(default_factory=dict)
+    stop_signal: int = signal.SIGTERM  # how to stop a process of it we did not spawn ourselves
 
 
 def service_specs(settings: Settings) -> dict[str, ServiceSpec]:
@@ -33,6 +35,7 @@ def service_specs(settings: Settings) -> dict[str, ServiceSpec]:
         "postgres": ServiceSpec(
             "postgres", settings.postgres_port, pg_url,
             postgres.readiness(settings.postgres_port, settings.postgres_bin_dir),
+            stop_signal=postgres.STOP_SIGNAL,
         ),
         "redis": ServiceSpec(
             "redis", settings.redis_port, redis_url, redis_service.readiness(settings.redis_port)

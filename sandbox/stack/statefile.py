@@ -43,6 +43,7 @@ def read(home: Path) -> StackStatus | None:
             supervisor_pid=data.get("supervisor_pid"),
             home=data.get("home", str(home)),
             launch_id=data.get("launch_id", ""),
+            supervisor_started=data.get("supervisor_started"),
         )
     except FileNotFoundError:
         return None

@@ -5,7 +5,16 @@ the ones that die, and keeps `<home>/stack.json` current.
 
 One thread per service. A service that fails its first start is marked failed at once (so
 `up` can report it); one that dies later is restarted with backoff, at most MAX_RESTARTS
-times in a row, then marked failed. SIGTERM stops the app first, then the rest.
+times in a row, then marked failed. Every exit and failed start is written, with its
+reason, to the service's own log and to its status. SIGTERM stops the app first, then the
+rest.
+
+Control files in `<home>/control/` (written by `sandbox stop/start/restart`):
+  <service>.paused   keep the service stopped while the file exists
+  <service>.start    start it now with a fresh crash count, even if it had failed (consumed)
+
+A supervisor that starts where an earlier one died (kill -9) adopts the services that
+still run and answer, by their recorded PIDs, instead of starting second copies.
 """
 
 from __future__ import annotations
@@ -18,15 +27,16 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from sandbox.config import Settings
 from sandbox.errors import SandboxError
-from sandbox.services.process import ServerProcess, tail
-from sandbox.stack import statefile
+from sandbox.services import pids
+from sandbox.services.process import Server, describe_exit, tail
+from sandbox.stack import adopt, statefile
+from sandbox.stack import logs as log_files
 from sandbox.stack.launch import Launcher, launchers
 from sandbox.stack.model import LastExit, ServiceStatus, StackStatus, State
 from sandbox.stack.specs import STOP_ORDER, ServiceSpec, service_specs
@@ -36,7 +46,6 @@ HEALTH_EVERY_SECONDS = 2.0
 MAX_RESTARTS = 5
 BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0)
 STABLE_AFTER_SECONDS = 60.0  # up this long: the next crash starts a fresh backoff
-PAUSED = -(10**6)  # _watch's answer when a pause file asks for the service to be stopped
 
 log = logging.getLogger("sandbox.supervisor")
 
@@ -51,6 +60,7 @@ class Recorder:
             backend="embedded",
             home=str(home),
             supervisor_pid=os.getpid(),
+            supervisor_started=pids.create_time(os.getpid()),
             launch_id=os.environ.get("SANDBOX_LAUNCH_ID", ""),
             services={n: ServiceStatus(n, State.STOPPED, s.port, s.url) for n, s in specs.items()},
         )
@@ -74,44 +84,94 @@ class Recorder:
             statefile.write(self.home, self.status)
 
 
+class Watch(Enum):
+    """Why watching a running server ended."""
+
+    EXITED = "exited"
+    PAUSED = "paused"  # a pause file asked for it to be stopped (sandbox stop, fault checks)
+    STOPPED = "stopped"  # the supervisor is stopping
+
+
 class ServiceRunner(threading.Thread):
+    """Runs one service: adopts or starts it, watches it, restarts it when it dies."""
+
     def __init__(
         self,
         spec: ServiceSpec,
         launch: Launcher,
         recorder: Recorder,
         deps_ready: Callable[[], State | None],
+        previous: ServiceStatus | None = None,
     ) -> None:
         super().__init__(name=f"runner-{spec.name}", daemon=True)
         self.spec = spec
         self.launch = launch
         self.recorder = recorder
         self.deps_ready = deps_ready
+        self.previous = previous  # what an earlier supervisor recorded: a process to adopt
         self.stop_requested = threading.Event()
+        self.wake = threading.Event()  # a start request: try now, with a fresh crash count
         self.consecutive = 0
+        self.last_reason = ""
+        self._lock = threading.Lock()
+        self._finished = False
 
     def request_stop(self) -> None:
         self.stop_requested.set()
+
+    def kick(self) -> bool:
+        """A start request (`sandbox start/restart/up`): reset the crash count and try at
+        once. False when this runner has already given up (start a new one instead)."""
+        with self._lock:
+            if self._finished:
+                return False
+            self.consecutive = 0
+            self.wake.set()
+            return True
 
     @property
     def pause_file(self) -> Path:
         return pause_file(self.recorder.home, self.spec.name)
 
+    @property
+    def log_path(self) -> Path:
+        return log_files.service_log(self.recorder.home, self.spec.name)
+
     def run(self) -> None:
-        if not self._wait_for_dependencies():
-            return
-        server = self._start(first=True)
+        while True:
+            self._run_once()
+            with self._lock:
+                if self.stop_requested.is_set() or not self.wake.is_set():
+                    self._finished = True
+                    return
+                self.wake.clear()  # asked to start again while we were giving up
+
+    def _run_once(self) -> None:
+        server = self._adopt() or (self._start(first=True) if self._dependencies_ready() else None)
         while server is not None:
-            code = self._watch(server)
-            if code is None:  # stopped on request
+            ended = self._watch(server)
+            if ended is Watch.STOPPED:
                 return
-            if code == PAUSED:
+            if ended is Watch.PAUSED:
                 server = self._resume()
                 continue
-            self._record_exit(server, code)
+            self._record_exit(server, server.poll())
             server = self._restart()
 
-    def _resume(self) -> ServerProcess | None:
+    def _adopt(self) -> Server | None:
+        """Take over this service's process if an earlier supervisor died and left it running
+        and healthy; stop it (by PID) if it runs but does not answer."""
+        found = adopt.find(self.spec, self.previous, self.log_path)
+        if found is None:
+            return None
+        self.previous = None
+        since = found.started_at
+        self._record(state=State.HEALTHY, pid=found.pid, pid_started=found.created,
+                     started_at=since, error="")  # fmt: skip
+        self._note(f"adopted from a supervisor that died (pid {found.pid})")
+        return found
+
+    def _resume(self) -> Server | None:
         """Wait while paused (a fault check stopped us), then start again."""
         while self.pause_file.exists():
             if self.stop_requested.wait(POLL_SECONDS):
@@ -122,7 +182,12 @@ class ServiceRunner(threading.Thread):
     def _record(self, **changes: Any) -> None:
         self.recorder.update(self.spec.name, **changes)
 
-    def _wait_for_dependencies(self) -> bool:
+    def _note(self, text: str) -> None:
+        """Say it in the supervisor's log and in the service's own log (`sandbox logs X`)."""
+        log.info("%s %s", self.spec.name, text)
+        log_files.append_note(self.log_path, f"{self.spec.name} {text}")
+
+    def _dependencies_ready(self) -> bool:
         while not self.stop_requested.is_set():
             outcome = self.deps_ready()
             if outcome is State.HEALTHY:
@@ -136,45 +201,45 @@ class ServiceRunner(threading.Thread):
             time.sleep(POLL_SECONDS)
         return False
 
-    def _start(self, first: bool) -> ServerProcess | None:
+    def _start(self, first: bool) -> Server | None:
+        self.wake.clear()
         self._record(state=State.STARTING, error="")
         try:
             server = self.launch()
         except SandboxError as err:
-            log.error("%s did not start: %s", self.spec.name, err.render())
-            self._record(state=State.FAILED if first else State.STARTING, error=err.render())
+            self.last_reason = err.message
+            self._note(f"did not start: {err.render()}")
+            self._record(state=State.FAILED if first else State.STARTING, error=err.render(),
+                         pid=None, pid_started=None)  # fmt: skip
             return None
         if self.stop_requested.is_set():
             server.stop()
             self._record(state=State.STOPPED, pid=None)
             return None
         self._record(
-            state=State.HEALTHY, pid=server.pid, pid_started=_create_time(server.pid),
+            state=State.HEALTHY, pid=server.pid, pid_started=pids.create_time(server.pid),
             started_at=time.time(), error="",
         )  # fmt: skip
         log.info("%s healthy (pid %s)", self.spec.name, server.pid)
         return server
 
-    def _watch(self, server: ServerProcess) -> int | None:
-        """Wait until the process exits (its code), is paused (PAUSED), or a stop is
-        requested (None)."""
+    def _watch(self, server: Server) -> Watch:
         next_check = time.monotonic() + HEALTH_EVERY_SECONDS
         while not self.stop_requested.wait(POLL_SECONDS):
-            code = server.popen.poll()
-            if code is not None:
-                return code
+            if server.poll() is not None:
+                return Watch.EXITED
             if self.pause_file.exists():
                 server.stop()
-                log.info("%s paused on request", self.spec.name)
+                self._note("stopped on request")
                 self._record(state=State.STOPPED, pid=None, pid_started=None)
-                return PAUSED
+                return Watch.PAUSED
             if time.monotonic() >= next_check:
                 next_check = time.monotonic() + HEALTH_EVERY_SECONDS
                 self._check_health()
         code = server.stop()
         log.info("%s stopped (exit code %s)", self.spec.name, code)
         self._record(state=State.STOPPED, pid=None, pid_started=None)
-        return None
+        return Watch.STOPPED
 
     def _check_health(self) -> None:
         healthy = self.spec.readiness()
@@ -184,21 +249,20 @@ class ServiceRunner(threading.Thread):
             log.warning("%s is now %s", self.spec.name, wanted)
             self._record(state=wanted)
 
-    def _record_exit(self, server: ServerProcess, code: int) -> None:
-        log.warning("%s exited with code %s; restarting", self.spec.name, code)
-        up_for = time.time() - server.started_at
-        if up_for >= STABLE_AFTER_SECONDS:
+    def _record_exit(self, server: Server, code: int | None) -> None:
+        self.last_reason = describe_exit(code)
+        self._note(f"{self.last_reason}; restarting")
+        if time.time() - server.started_at >= STABLE_AFTER_SECONDS:
             self.consecutive = 0
-        self._record(
-            state=State.STARTING, pid=None,
-            last_exit=LastExit(code, time.time(), tail(server.log_path)),
-        )  # fmt: skip
+        last = LastExit(code, time.time(), tail(server.log_path), self.last_reason)
+        self._record(state=State.STARTING, pid=None, pid_started=None, last_exit=last,
+                     error=f"{self.last_reason}; restarting")  # fmt: skip
 
-    def _restart(self) -> ServerProcess | None:
+    def _restart(self) -> Server | None:
         while self.consecutive < MAX_RESTARTS:
             delay = BACKOFF_SECONDS[min(self.consecutive, len(BACKOFF_SECONDS) - 1)]
             self.consecutive += 1
-            if self.stop_requested.wait(delay):
+            if self._backoff(delay):
                 self._record(state=State.STOPPED)
                 return None
             restarts = self.recorder.status.services[self.spec.name].restarts + 1
@@ -206,11 +270,23 @@ class ServiceRunner(threading.Thread):
             server = self._start(first=False)
             if server is not None or self.stop_requested.is_set():
                 return server
-        log.error("%s failed %s times in a row; giving up", self.spec.name, MAX_RESTARTS)
-        self._record(
-            state=State.FAILED, error=f"crashed {MAX_RESTARTS} times in a row; see its log"
-        )
+        self._note(f"failed {MAX_RESTARTS} times in a row; giving up (last: {self.last_reason})")
+        self._record(state=State.FAILED, error=f"crashed {MAX_RESTARTS} times in a row "
+                     f"(last: {self.last_reason}); see `sandbox logs {self.spec.name}`, then "
+                     f"`sandbox start {self.spec.name}`")  # fmt: skip
         return None
+
+    def _backoff(self, seconds: float) -> bool:
+        """Wait before a restart; True when a stop was requested. A start request ends the
+        wait at once."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.stop_requested.wait(min(POLL_SECONDS, seconds)):
+                return True
+            if self.wake.is_set():
+                self.wake.clear()
+                return False
+        return self.stop_requested.is_set()
 
 
 def pause_file(home: Path, service: str) -> Path:
@@ -218,11 +294,9 @@ def pause_file(home: Path, service: str) -> Path:
     return home / "control" / f"{service}.paused"
 
 
-def _create_time(pid: int) -> float | None:
-    try:
-        return psutil.Process(pid).create_time()
-    except psutil.Error:
-        return None
+def start_request_file(home: Path, service: str) -> Path:
+    """Asks the supervisor to start `service` now, with a fresh crash count (consumed)."""
+    return home / "control" / f"{service}.start"
 
 
 def dependencies_state(recorder: Recorder, names: tuple[str, ...]) -> State | None:
@@ -235,26 +309,64 @@ def dependencies_state(recorder: Recorder, names: tuple[str, ...]) -> State | No
     return None
 
 
+class Supervision:
+    """The runners of one supervisor, and the start requests it answers."""
+
+    def __init__(self, settings: Settings, previous: StackStatus | None) -> None:
+        self.home = settings.home
+        self.specs = service_specs(settings)
+        self.calls = launchers(settings)
+        self.recorder = Recorder(settings.home, self.specs)
+        self.runners = {
+            name: self._runner(name, previous.services.get(name) if previous else None)
+            for name in self.specs
+        }
+
+    def _runner(self, name: str, previous: ServiceStatus | None = None) -> ServiceRunner:
+        spec = self.specs[name]
+        deps = spec.depends_on
+        return ServiceRunner(spec, self.calls[name], self.recorder,
+                             lambda: dependencies_state(self.recorder, deps), previous)  # fmt: skip
+
+    def start(self) -> None:
+        statefile.write(self.home, self.recorder.status)
+        for runner in self.runners.values():
+            runner.start()
+
+    def answer_start_requests(self) -> None:
+        for name in self.specs:
+            request = start_request_file(self.home, name)
+            if not request.exists():
+                continue
+            request.unlink(missing_ok=True)
+            if not self.runners[name].kick():  # it gave up: a new runner, a fresh count
+                self.runners[name] = self._runner(name)
+                self.runners[name].start()
+
+    def stop(self) -> None:
+        _stop_in_order(self.runners)
+        self.recorder.finish()
+
+
 def supervise(settings: Settings, stop: threading.Event) -> None:
     """Run the services until `stop` is set, then stop them in order."""
-    specs = service_specs(settings)
+    previous = _previous_state(settings.home)
     shutil.rmtree(settings.home / "control", ignore_errors=True)  # pauses do not outlive us
-    recorder = Recorder(settings.home, specs)
-    statefile.write(settings.home, recorder.status)
-    calls = launchers(settings)
-    runners = {
-        name: ServiceRunner(
-            spec, calls[name], recorder,
-            lambda names=spec.depends_on: dependencies_state(recorder, names),  # type: ignore[misc]
-        )
-        for name, spec in specs.items()
-    }  # fmt: skip
-    for runner in runners.values():
-        runner.start()
-    stop.wait()
+    supervision = Supervision(settings, previous)
+    supervision.start()
+    while not stop.wait(POLL_SECONDS):
+        supervision.answer_start_requests()
     log.info("stopping the stack")
-    _stop_in_order(runners)
-    recorder.finish()
+    supervision.stop()
+
+
+def _previous_state(home: Path) -> StackStatus | None:
+    """What the last supervisor recorded (its processes may still run: we adopt them)."""
+    try:
+        return statefile.read(home)
+    except SandboxError as err:
+        log.warning("ignoring the previous state: %s", err.message)
+        return None
 
 
 def _stop_in_order(runners: dict[str, ServiceRunner]) -> None:

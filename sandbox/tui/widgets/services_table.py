@@ -17,6 +17,7 @@ MARKS = {
     State.UNHEALTHY: ("▲ unhealthy", "text-warning"),
     State.STOPPED: ("○ stopped", "text-muted"),
     State.FAILED: ("✗ failed", "text-error"),
+    State.UNSUPERVISED: ("▲ unsupervised", "text-error"),
 }
 
 
@@ -67,6 +68,9 @@ def notes(status: StackStatus) -> list[Content]:
         if service.error:
             found.append(Content.styled(f"{service.name}: {service.error}", "$text-error"))
         if service.last_exit:
-            found.append(Content.styled(f"{service.name}: last exit code {service.last_exit.code}",
-                                        "$text-warning"))  # fmt: skip
+            reason = service.last_exit.reason or f"exit code {service.last_exit.code}"
+            found.append(Content.styled(f"{service.name}: last exit: {reason}", "$text-warning"))
+    if status.lost_supervisor_pid is not None:
+        found.append(Content.styled("the supervisor died: press u (up) to take the services "
+                                    "over", "$text-error"))  # fmt: skip
     return found
