@@ -1,4 +1,4 @@
-"""`sandbox lab ...`: list, show, start, check, hint, status, reset, validate."""
+"""`sandbox lab ...`: list, show, start, stop, check, hint, status, reset, validate."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from sandbox.errors import SandboxError
 from sandbox.labs import hints, loader, reports
 from sandbox.labs import progress as progress_store
 from sandbox.labs import workspace as ws
-from sandbox.labs.session import grade, start_lab
+from sandbox.labs.lifecycle import Change, Switch, reset_lab, running_labs, start_lab, stop_lab
+from sandbox.labs.session import grade
 from sandbox.labs.validate import validate
 from sandbox.stack import get_backend
+from sandbox.stack.backend import Backend
 
 
 @click.group("lab")
@@ -62,24 +64,59 @@ def show_command(lab_id: str) -> None:
         click.echo("")
 
 
+def _backend_factory(ctx: click.Context) -> Any:
+    name = (ctx.obj or {}).get("backend")
+
+    def make() -> Backend:
+        return get_backend(Settings.from_env(), name)
+
+    return make
+
+
 @lab_group.command("start")
 @click.argument("lab_id")
 @click.option("--force", is_flag=True, help="Overwrite your edited files with the starter.")
 @click.pass_context
 def start_command(ctx: click.Context, lab_id: str, force: bool) -> None:
     """Copy the starter into workspace/LAB_ID/ and point the stack at your code."""
-    settings = Settings.from_env()
     lab, _ = loader.load(lab_id)
-    name = (ctx.obj or {}).get("backend")
-    info, stack = start_lab(lab, settings, lambda: get_backend(Settings.from_env(), name), force)
+    info, switch = start_lab(lab, Settings.from_env(), _backend_factory(ctx), force)
     click.echo(f"Your workspace: {info.workspace} ({len(info.copied)} files copied)")
     if info.kept:
         click.echo(f"Kept your edits to: {', '.join(info.kept)} (--force replaces them)")
-    if stack == "not-running":
-        click.echo("The stack is not running: `sandbox up` starts it with your code.")
-    elif stack == "restarted":
-        click.echo("The stack was restarted so it runs your code.")
+    _say_changes(switch, "your code")
     click.echo(f"Next: read `sandbox lab show {lab.id}`, edit, then `sandbox lab check {lab.id}`")
+
+
+@lab_group.command("stop")
+@click.argument("lab_id", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def stop_command(ctx: click.Context, lab_id: str | None, as_json: bool) -> None:
+    """Leave the lab (LAB_ID, or whichever runs): the stack runs the project's own code
+    again; your workspace and progress are kept."""
+    lab = loader.load(lab_id)[0] if lab_id else None
+    switch = stop_lab(Settings.from_env(), _backend_factory(ctx), lab)
+    if as_json:
+        click.echo(json.dumps({"left": switch.labs, "changes": [str(c) for c in switch.changes]}))
+        return
+    if not switch.labs:
+        which = f"{lab_id} is not running" if lab_id else "No lab is running"
+        click.echo(f"{which}: the stack runs the project's own code.")
+        return
+    for left in switch.labs:
+        click.echo(f"Left {left}: your work stays in {ws.workspace_of(loader.load(left)[0])}; "
+                   f"`sandbox lab start {left}` goes back to it.")  # fmt: skip
+    _say_changes(switch, "the project's own code")
+
+
+def _say_changes(switch: Switch, whose: str) -> None:
+    if Change.NOT_RUNNING in switch.changes:
+        click.echo(f"The stack is not running: `sandbox up` starts it with {whose}.")
+    if Change.APP_RESTARTED in switch.changes:
+        click.echo(f"The app was restarted so it runs {whose}.")
+    if Change.LAMBDA_REDEPLOYED in switch.changes:
+        click.echo(f"The Lambda was redeployed from {whose}.")
 
 
 @lab_group.command("check")
@@ -132,7 +169,9 @@ def hint_command(lab_id: str, check_id: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def status_command(as_json: bool) -> None:
     """Progress and score of every lab (kept in the state dir)."""
-    everything = progress_store.ProgressStore(Settings.from_env().home).load()
+    settings = Settings.from_env()
+    everything = progress_store.ProgressStore(settings.home).load()
+    running = running_labs(settings)
     rows = {}
     for lab_id in loader.lab_ids():
         lab, _ = loader.load(lab_id)
@@ -140,30 +179,35 @@ def status_command(as_json: bool) -> None:
         rows[lab_id] = {"title": lab.title, "best_score": done.best_score,
                         "last_score": done.last_score, "max_score": lab.total_points,
                         "checks_passed": len(done.passed), "checks": len(lab.checks()),
-                        "hints_used": sum(done.hints.values())}  # fmt: skip
+                        "hints_used": sum(done.hints.values()),
+                        "running": lab_id in running}  # fmt: skip
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
+    runs = f"your {', '.join(running)} workspace" if running else "the project's own code"
+    click.echo(f"The stack runs {runs}.")
     for lab_id, row in rows.items():
         click.echo(
             f"{lab_id:<28} best {row['best_score']:>3}/{row['max_score']:<3} "
             f"checks {row['checks_passed']}/{row['checks']}  hints {row['hints_used']}"
+            + ("  (running)" if row["running"] else "")
         )
 
 
 @lab_group.command("reset")
 @click.argument("lab_id")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def reset_command(lab_id: str, yes: bool) -> None:
-    """Delete your workspace copy and your progress for the lab."""
+@click.pass_context
+def reset_command(ctx: click.Context, lab_id: str, yes: bool) -> None:
+    """Delete your workspace copy and your progress for the lab (leaving it first if the
+    stack runs it)."""
     lab, _ = loader.load(lab_id)
     if not yes:
         if not sys.stdin.isatty():
             raise click.UsageError("reset deletes your work; run it with --yes to confirm")
         click.confirm(f"Delete {ws.workspace_of(lab)} and your progress?", abort=True)
-    home = Settings.from_env().home
-    ws.reset(lab, home)
-    progress_store.ProgressStore(home).forget(lab.id)
+    switch = reset_lab(lab, Settings.from_env(), _backend_factory(ctx))
+    _say_changes(switch, "the project's own code")
     click.echo(f"{lab.id} reset; `sandbox lab start {lab.id}` begins again.")
 
 

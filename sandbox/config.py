@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sandbox.errors import ConfigError
@@ -44,6 +44,17 @@ class Settings:
             app_dir=_dir(env, overrides, "app_dir", _repo_root()),
             lambda_dir=_dir(env, overrides, "lambda_dir", f"{_repo_root()}/lambda"),
             backend=_backend(env),
+        )
+
+    def repointed(self, env: Mapping[str, str] | None = None) -> Settings:
+        """The same settings with the app's and the Lambda's folders read again: a lab
+        started or left since these settings were read points them elsewhere."""
+        env = os.environ if env is None else env
+        overrides = read_overrides(self.home)
+        return replace(
+            self,
+            app_dir=_dir(env, overrides, "app_dir", _repo_root()),
+            lambda_dir=_dir(env, overrides, "lambda_dir", f"{_repo_root()}/lambda"),
         )
 
 

@@ -3,8 +3,6 @@ build the checks' context, run them, and record progress."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from sandbox.aws.deploy import deploy
@@ -85,22 +83,3 @@ def grade(
         progress.passed = sorted(set(progress.passed) | set(passed))
     store.save(lab.id, progress)
     return report
-
-
-def start_lab(
-    lab: Lab, settings: Settings, backend: Callable[[], Backend], force: bool = False
-) -> tuple[ws.StartInfo, str]:
-    """Copy the starter, record the start, and restart a running stack so it runs the
-    learner's code. The second value: "restarted", "not-running" or "not-needed"."""
-    info = ws.start(lab, settings.home, force)
-    store = progress_store.ProgressStore(settings.home)
-    progress = store.get(lab.id)
-    progress.started_at = progress.started_at or time.time()
-    store.save(lab.id, progress)
-    if not lab.workspace:
-        return info, "not-needed"
-    if backend().status().supervisor_pid is None:
-        return info, "not-running"
-    backend().stop()
-    backend().start()  # a new backend object: it reads the lab's overrides
-    return info, "restarted"

@@ -84,10 +84,18 @@ def points_at(lab: Lab, home: Path, root: Path | None = None) -> bool:
     return all(current.get(key) == value for key, value in wanted.items())
 
 
+def unpoint(lab: Lab, home: Path, root: Path | None = None) -> bool:
+    """Point the stack back at the project's own code for what this lab replaced; the
+    workspace is kept. False when the stack did not point at this lab."""
+    replaced = stack_dirs(lab, workspace_of(lab, root))
+    if not replaced or not points_at(lab, home, root):
+        return False
+    kept = {k: Path(v) for k, v in read_overrides(home).items() if k not in replaced}
+    write_overrides(home, **kept)
+    return True
+
+
 def reset(lab: Lab, home: Path, root: Path | None = None) -> None:
     """Delete the learner's copy and stop pointing the stack at it."""
-    if points_at(lab, home, root) and stack_dirs(lab, workspace_of(lab, root)):
-        kept = {k: Path(v) for k, v in read_overrides(home).items()
-                if k not in stack_dirs(lab, workspace_of(lab, root))}  # fmt: skip
-        write_overrides(home, **kept)
+    unpoint(lab, home, root)
     shutil.rmtree(workspace_of(lab, root), ignore_errors=True)

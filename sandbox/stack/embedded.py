@@ -295,9 +295,14 @@ def _settings_env(settings: Settings) -> dict[str, str]:
         "SANDBOX_REDIS_PORT": str(settings.redis_port),
         "SANDBOX_AWS_PORT": str(settings.aws_port),
         "SANDBOX_APP_PORT": str(settings.app_port),
-        "SANDBOX_APP_DIR": str(settings.app_dir),
-        "SANDBOX_LAMBDA_DIR": str(settings.lambda_dir),
     }
+    # A folder set explicitly (SANDBOX_APP_DIR, ...) is passed on; one that comes from a
+    # started lab is not, so the supervisor reads it again when it restarts the app.
+    followed = settings.repointed(env={})
+    if settings.app_dir != followed.app_dir:
+        env["SANDBOX_APP_DIR"] = str(settings.app_dir)
+    if settings.lambda_dir != followed.lambda_dir:
+        env["SANDBOX_LAMBDA_DIR"] = str(settings.lambda_dir)
     if settings.postgres_bin_dir:
         env["SANDBOX_POSTGRES_BIN_DIR"] = str(settings.postgres_bin_dir)
     return env

@@ -18,8 +18,19 @@ def launchers(settings: Settings) -> dict[str, Launcher]:
     pg = postgres.PostgresConfig(home, settings.postgres_port, settings.postgres_bin_dir)
     rd = redis_service.RedisConfig(home, settings.redis_port)
     emulator = aws.AwsConfig(home, settings.aws_port)
-    web = app.AppServiceConfig(
-        home=home,
+    return {
+        "postgres": lambda: postgres.start(pg),
+        "redis": lambda: redis_service.start(rd),
+        "aws": lambda: aws.start(emulator),
+        # Where the app's code lives is read at each start: `sandbox lab start/stop` points
+        # it at a workspace or back, then restarts only the app.
+        "app": lambda: app.start(app_config(settings.repointed())),
+    }
+
+
+def app_config(settings: Settings) -> app.AppServiceConfig:
+    return app.AppServiceConfig(
+        home=settings.home,
         app_dir=settings.app_dir,
         database_url=postgres.url(settings.postgres_port),
         redis_url=redis_service.url(settings.redis_port),
@@ -27,9 +38,3 @@ def launchers(settings: Settings) -> dict[str, Launcher]:
         # Config the app must read from its environment (lab 01 checks it does).
         extra_env={"ENVIRONMENT": "sandbox", "APP_VERSION": __version__},
     )
-    return {
-        "postgres": lambda: postgres.start(pg),
-        "redis": lambda: redis_service.start(rd),
-        "aws": lambda: aws.start(emulator),
-        "app": lambda: app.start(web),
-    }

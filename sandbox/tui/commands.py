@@ -102,6 +102,8 @@ _LABS = [
            "sandbox lab hint LAB CHECK"),
     Action("labs", "o", "start_lab", "Start lab", "Copy the starter and run your code",
            "sandbox lab start LAB"),
+    Action("labs", "l", "leave_lab", "Leave lab",
+           "Run the project's own code again (your work is kept)", "sandbox lab stop"),
     Action("labs", "x", "reset_lab", "Reset lab", "Delete your workspace and progress",
            "sandbox lab reset LAB"),
 ]  # fmt: skip

@@ -8,24 +8,24 @@ from pathlib import Path
 from sandbox.config import Settings
 from sandbox.labs import hints, loader
 from sandbox.labs import progress as progress_store
-from sandbox.labs import workspace as ws
+from sandbox.labs.lifecycle import Change, Switch, reset_lab, running_labs, start_lab, stop_lab
 from sandbox.labs.model import CheckSpec, Lab
 from sandbox.labs.runner import CheckResult, LabReport
 from sandbox.labs.session import grade as grade_lab
-from sandbox.labs.session import start_lab
 from sandbox.stack.backend import Backend
 from sandbox.tui.models import CheckRow, HintView, LabDetail, LabRow
 
 
-def rows(home: Path) -> list[LabRow]:
-    everything = progress_store.ProgressStore(home).load()
+def rows(settings: Settings) -> list[LabRow]:
+    everything = progress_store.ProgressStore(settings.home).load()
+    running = running_labs(settings)
     found = []
     for lab_id in loader.lab_ids():
         lab, _ = loader.load(lab_id)
         done = everything.get(lab_id, progress_store.LabProgress())
         found.append(LabRow(lab.id, lab.title, done.best_score, lab.total_points,
                             len(done.passed), len(lab.checks()),
-                            done.started_at is not None))  # fmt: skip
+                            done.started_at is not None, lab.id in running))  # fmt: skip
     return found
 
 
@@ -76,23 +76,34 @@ def hint(lab_id: str, check_id: str | None, home: Path) -> HintView | None:
 
 
 def start(lab_id: str, settings: Settings, backend: Callable[[], Backend]) -> str:
-    """`sandbox lab start`: copy the starter, point the stack at it, restart a running stack."""
+    """`sandbox lab start`: copy the starter, point the stack at it, restart what changed."""
     lab, _ = loader.load(lab_id)
-    info, stack = start_lab(lab, settings, backend)
+    info, switch = start_lab(lab, settings, backend)
     note = f"your workspace: {info.workspace} ({len(info.copied)} files copied)"
     if info.kept:
         note += f"; kept your edits to {', '.join(info.kept)}"
-    return note + RESTART_NOTES[stack]
+    return note + _changes(switch, "your code")
 
 
-RESTART_NOTES = {
-    "not-needed": "",
-    "not-running": "; the stack is not running: start it (u on the Stack screen) to run your code",
-    "restarted": "; the stack was restarted to run your code",
-}
+def stop(settings: Settings, backend: Callable[[], Backend]) -> str:
+    """`sandbox lab stop`: the project's own code again; the workspace is kept."""
+    switch = stop_lab(settings, backend)
+    if not switch.labs:
+        return "no lab is running: the stack runs the project's own code"
+    return f"left {', '.join(switch.labs)} (your work is kept)" + _changes(
+        switch, "the project's own code"
+    )
 
 
-def reset(lab_id: str, home: Path) -> None:
+def reset(lab_id: str, settings: Settings, backend: Callable[[], Backend]) -> None:
     lab, _ = loader.load(lab_id)
-    ws.reset(lab, home)
-    progress_store.ProgressStore(home).forget(lab.id)
+    reset_lab(lab, settings, backend)
+
+
+def _changes(switch: Switch, whose: str) -> str:
+    notes = {
+        Change.NOT_RUNNING: "the stack is not running: start it (u on the Stack screen)",
+        Change.APP_RESTARTED: f"the app was restarted to run {whose}",
+        Change.LAMBDA_REDEPLOYED: f"the Lambda was redeployed from {whose}",
+    }
+    return "".join(f"; {notes[change]}" for change in switch.changes)

@@ -15,6 +15,7 @@ class LabRow:
     checks_passed: int
     checks: int
     started: bool
+    running: bool = False  # the stack runs this lab's workspace code
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ class LabsSource(Protocol):
     def grade(self, lab_id: str, step: str | None, listener: CheckListener) -> LabReport: ...
     def hint(self, lab_id: str, check_id: str | None) -> HintView | None: ...
     def start_lab(self, lab_id: str) -> str: ...
+    def stop_lab(self) -> str: ...
     def reset_lab(self, lab_id: str) -> None: ...
 
 
@@ -204,7 +205,7 @@ class RealSource:
     # -- labs -----------------------------------------------------------------------------
 
     def labs(self) -> list[LabRow]:
-        return labview.rows(self.settings().home)
+        return labview.rows(self.settings())
 
     def lab_detail(self, lab_id: str) -> LabDetail:
         return labview.detail(lab_id, self.settings().home)
@@ -218,8 +219,11 @@ class RealSource:
     def start_lab(self, lab_id: str) -> str:
         return labview.start(lab_id, self.settings(), self.backend)
 
+    def stop_lab(self) -> str:
+        return labview.stop(self.settings(), self.backend)
+
     def reset_lab(self, lab_id: str) -> None:
-        labview.reset(lab_id, self.settings().home)
+        labview.reset(lab_id, self.settings(), self.backend)
 
 
 def queue_rows(depths: list[dict[str, Any]]) -> list[QueueRow]:

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,27 +17,9 @@ from sandbox.labs.checks.base import Status
 from sandbox.labs.hints import next_hint
 from sandbox.labs.progress import ProgressStore
 from sandbox.stack.embedded import EmbeddedBackend
-from tests.conftest import stack_settings
 
 pytestmark = pytest.mark.slow
 SANDBOX = [sys.executable, "-c", "from sandbox.cli import main; main()"]
-
-
-@pytest.fixture
-def learner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    base = stack_settings(tmp_path / "home")
-    env = {
-        "SANDBOX_HOME": str(base.home),
-        "SANDBOX_WORKSPACE": str(tmp_path / "workspace"),
-        "SANDBOX_POSTGRES_PORT": str(base.postgres_port),
-        "SANDBOX_REDIS_PORT": str(base.redis_port),
-        "SANDBOX_AWS_PORT": str(base.aws_port),
-        "SANDBOX_APP_PORT": str(base.app_port),
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    yield env
-    EmbeddedBackend(Settings.from_env(env)).reset()
 
 
 def test_lab_01_from_starter_to_full_points(learner: dict[str, str]) -> None:

@@ -29,6 +29,7 @@ class FakeSource:
         self.delay = delay
         self._backend = "embedded"
         self.running = True
+        self.running_lab: str | None = LAB  # the lab whose workspace code the stack runs
         self.calls: list[str] = []
         self.released = threading.Event()
 
@@ -142,7 +143,7 @@ class FakeSource:
 
     def labs(self) -> list[LabRow]:
         return [
-            LabRow(LAB, "The twelve-factor app", 35, 100, 3, 11, True),
+            LabRow(LAB, "The twelve-factor app", 35, 100, 3, 11, True, self.running_lab == LAB),
             LabRow("03-serverless", "Serverless events", 0, 60, 0, 6, False),
         ]
 
@@ -173,6 +174,11 @@ class FakeSource:
 
     def start_lab(self, lab_id: str) -> str:
         return "your workspace: workspace/01-twelve-factor (12 files copied)"
+
+    def stop_lab(self) -> str:
+        self.calls.append("stop lab")
+        self.running_lab = None
+        return "left 01-twelve-factor (your work is kept)"
 
     def reset_lab(self, lab_id: str) -> None:
         self.calls.append(f"reset {lab_id}")

@@ -15,6 +15,7 @@ from sandbox.tui.screens.error import ErrorScreen
 from sandbox.tui.screens.fire_form import FireForm
 from sandbox.tui.screens.help import HelpScreen
 from sandbox.tui.widgets.key_bar import KeyBar
+from sandbox.tui.widgets.lab_list import LabList
 from sandbox.tui.widgets.log_pane import LogPane
 from sandbox.tui.widgets.mode_bar import ModeBar
 from sandbox.tui.widgets.timeline import Timeline
@@ -166,3 +167,17 @@ async def test_the_key_bar_and_the_mode_bar_are_clickable() -> None:
         await pilot.click(ModeBar, offset=(25, 0))  # " 2 Serverless "
         await settle(pilot)
         assert app.current_mode == "serverless"
+
+
+async def test_the_labs_screen_shows_the_running_lab_and_l_leaves_it() -> None:
+    source = FakeSource()
+    app = fake_app(source)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        labs = app.screen.query_one(LabList)
+        assert "running: l leaves it" in str(labs.get_option_at_index(0).prompt)
+        await pilot.press("l")
+        await settle(pilot)
+        assert "stop lab" in source.calls
+        await wait_until(pilot, lambda: "running" not in str(labs.get_option_at_index(0).prompt))

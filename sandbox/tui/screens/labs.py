@@ -165,6 +165,13 @@ class LabsScreen(SandboxScreen):
         self.notify(note, title="lab started", markup=False, timeout=8)
         self.reload()
 
+    def action_leave_lab(self) -> None:
+        self.background("leave the lab", self.source.stop_lab, self._left)
+
+    def _left(self, note: str) -> None:
+        self.notify(note, title="lab", markup=False, timeout=8)
+        self.reload()
+
     def action_reset_lab(self) -> None:
         lab_id = self.lab_id
         if lab_id is None:

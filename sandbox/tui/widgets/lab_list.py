@@ -32,7 +32,9 @@ def label(row: LabRow) -> Content:
     style = "$text-success" if row.score == row.max_score and row.max_score else ""
     started = "" if row.started else "  (not started)"
     return Content.assemble(
+        ("▶ " if row.running else "", "$text-success"),
         (row.id, "bold"),
         (f"  {row.score}/{row.max_score} pts", style),
         (f"  {row.checks_passed}/{row.checks} checks{started}", "$text-muted"),
+        ("  running: l leaves it" if row.running else "", "$text-success"),
     )
