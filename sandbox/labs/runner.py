@@ -25,6 +25,7 @@ class CheckResult:
     duration_s: float
     attempts: int
     waited_s: float = 0.0  # time spent in declared `eventually` waits
+    unreachable: str | None = None  # UNKNOWN because this service could not be reached
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "status": str(self.status)}
@@ -43,6 +44,14 @@ class LabReport:
     @property
     def max_score(self) -> int:
         return sum(r.max_points for r in self.results)
+
+    def count(self, status: Status) -> int:
+        return sum(r.status is status for r in self.results)
+
+    @property
+    def unreachable(self) -> list[CheckResult]:
+        """The checks that could not run because a service was down: not the learner's."""
+        return [r for r in self.results if r.unreachable is not None]
 
     @property
     def exit_code(self) -> int:

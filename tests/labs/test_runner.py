@@ -122,3 +122,44 @@ def test_github_classroom_report() -> None:
     assert data["status"] == "error"
     assert [(t["status"], t["score"], t["max_score"]) for t in data["tests"]] == [
         ("pass", 5, 5), ("fail", 0, 10), ("error", 0, 5)]  # fmt: skip
+
+
+def report_with_an_unreachable_service() -> LabReport:
+    report = sample_report()
+    message = "could not reach the AWS emulator at http://127.0.0.1:4566 (connection refused)"
+    gone = CheckResult("gone", "an aws check", "s2", Status.UNKNOWN, message, 0, 10, 2.0, 3)
+    gone.unreachable = "aws"
+    report.results.append(gone)
+    return report
+
+
+def test_text_report_tells_checks_that_could_not_run_from_failures() -> None:
+    text = reports.render(report_with_an_unreachable_service(), "text")
+    assert "score 5/30   1/4 checks passed, 1 failed, 2 could not run" in text
+    assert (
+        "1 check (10 points) could not run (service unreachable): "
+        "run it again when the stack is up (`sandbox status`)"
+    ) in text
+    assert "1 check (5 points) could not be evaluated: see the ???? lines above" in text
+
+
+def test_json_report_counts_every_status_and_names_the_unreachable_service() -> None:
+    data = json.loads(reports.render(report_with_an_unreachable_service(), "json"))
+    assert data["counts"] == {"passed": 1, "failed": 1, "unknown": 2, "unreachable": 1}
+    assert [c["unreachable"] for c in data["checks"]] == [None, None, None, "aws"]
+
+
+def test_junit_report_makes_a_check_that_could_not_run_an_error_not_a_failure() -> None:
+    xml = reports.render(report_with_an_unreachable_service(), "junit")
+    suite = ET.fromstring(xml).find("testsuite")
+    assert suite is not None
+    assert (suite.get("failures"), suite.get("errors")) == ("1", "2")
+    gone = suite.find("testcase[@name='gone']/error")
+    assert gone is not None
+    assert (gone.get("type"), suite.find("testcase[@name='gone']/failure")) == ("unreachable", None)
+
+
+def test_github_classroom_report_makes_an_unreachable_check_an_error_worth_no_points() -> None:
+    data = json.loads(reports.render(report_with_an_unreachable_service(), "github"))
+    gone = data["tests"][-1]
+    assert (data["status"], gone["status"], gone["score"]) == ("error", "error", 0)
