@@ -1,6 +1,7 @@
 """Lab 01's own check kind: SIGTERM lets an in-flight request finish (disposability).
 
 Registered explicitly by `register(registry)`; importing this module does nothing else.
+It needs PostgreSQL and Redis: the runner's guard makes it UNKNOWN when they are down.
 """
 
 from __future__ import annotations
@@ -14,16 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import psycopg2
+from psycopg2.extensions import connection
 
 from sandbox.errors import SandboxError
-from sandbox.labs.checks.base import (
-    CheckContext,
-    CheckKind,
-    Outcome,
-    Params,
-    Registry,
-    service_down,
-)
+from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params, Registry
 from sandbox.services import app as app_service
 from sandbox.services.process import ServerProcess, free_ports
 
@@ -33,16 +28,26 @@ class DrainParams(Params):
 
 
 def evaluate(params: DrainParams, ctx: CheckContext) -> Outcome:
-    db, cache = ctx.endpoint("postgres"), ctx.endpoint("redis")
-    if db is None or cache is None:
-        return service_down("postgres" if db is None else "redis")
+    db, cache = ctx.endpoints["postgres"], ctx.endpoints["redis"]
+    # The row lock's connection first: an unreachable PostgreSQL is then known at once (the
+    # runner's guard makes it UNKNOWN), not after the second instance's start timeout.
+    lock = psycopg2.connect(db, connect_timeout=5)
+    try:
+        return _with_second_instance(ctx.workspace, db, cache, lock, params.hold_seconds)
+    finally:
+        lock.close()
+
+
+def _with_second_instance(
+    workspace: Path, db: str, cache: str, lock: connection, hold: float
+) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="drain-check-") as home:
         try:
-            server = _start_second_instance(ctx.workspace, Path(home), db, cache)
+            server = _start_second_instance(workspace, Path(home), db, cache)
         except SandboxError as err:
             return Outcome.failed(f"your app did not start: {err.render()}")
         try:
-            return _drain(server, db, params.hold_seconds)
+            return _drain(server, lock, hold)
         finally:
             server.stop(timeout=10)
 
@@ -55,22 +60,18 @@ def _start_second_instance(workspace: Path, home: Path, db: str, cache: str) -> 
     return app_service.start(config)
 
 
-def _drain(server: ServerProcess, db: str, hold: float) -> Outcome:
+def _drain(server: ServerProcess, lock: connection, hold: float) -> Outcome:
     user = {"email": f"drain-{time.time_ns()}@example.org", "name": "kept"}
     status, body = _call(server, "POST", "/api/users", user)
     if status != 201:
         return Outcome.unknown(f"could not create a user to update (POST answered {status})")
     user_id = json.loads(body)["id"]
-    lock = psycopg2.connect(db)
-    try:
-        lock.cursor().execute("SELECT 1 FROM users WHERE id = %s FOR UPDATE", (user_id,))
-        answer = _slow_update(server, user_id, user)  # waits on our row lock: a slow request
-        time.sleep(0.5)
-        server.popen.terminate()  # SIGTERM, as Kubernetes sends before stopping a pod
-        time.sleep(hold)
-        lock.commit()
-    finally:
-        lock.close()
+    lock.cursor().execute("SELECT 1 FROM users WHERE id = %s FOR UPDATE", (user_id,))
+    answer = _slow_update(server, user_id, user)  # waits on our row lock: a slow request
+    time.sleep(0.5)
+    server.popen.terminate()  # SIGTERM, as Kubernetes sends before stopping a pod
+    time.sleep(hold)
+    lock.commit()
     answer["thread"].join(20)
     return _verdict(answer)
 

@@ -7,7 +7,8 @@
 - s3_key_roundtrip: an object whose key has spaces and accents is stored with its real key.
 
 Registered explicitly by `register(registry)`; importing this module does nothing else.
-Every check returns an Outcome and never raises: an unreachable emulator is UNKNOWN.
+Each kind needs the AWS emulator: the runner's guard makes a check UNKNOWN when the emulator
+is down or stops answering; what the emulator answers (`_judged`) is FAILED.
 
 No `from __future__ import annotations` here: the loader imports this file by path without
 putting it in sys.modules, so pydantic could not resolve string annotations such as
@@ -29,15 +30,9 @@ from sandbox.aws.clients import client
 from sandbox.aws.events import Firer
 from sandbox.aws.names import Names
 from sandbox.aws.samples import sample
-from sandbox.errors import SandboxError, StackNotRunningError
-from sandbox.labs.checks.base import (
-    CheckContext,
-    CheckKind,
-    Outcome,
-    Params,
-    Registry,
-    service_down,
-)
+from sandbox.errors import SandboxError
+from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params, Registry
+from sandbox.labs.checks.guard import connection_error
 
 NAMES = Names()
 POLL = 0.5
@@ -46,17 +41,16 @@ POLL = 0.5
 # -- shared helpers ------------------------------------------------------------------------
 
 
-def _guarded(evaluate: Callable[[Any, CheckContext], Outcome]) -> Callable[..., Outcome]:
-    """Run a check with the AWS endpoint; turn every error into an outcome, never raise."""
+def _judged(evaluate: Callable[[Any, CheckContext], Outcome]) -> Callable[..., Outcome]:
+    """The emulator's refusals (a missing queue: not deployed) are FAILED with what to do;
+    an emulator that does not answer at all is left to the runner's guard (UNKNOWN)."""
 
     def run(params: Any, ctx: CheckContext) -> Outcome:
-        if ctx.endpoint("aws") is None:
-            return service_down("aws")
         try:
             return evaluate(params, ctx)
-        except StackNotRunningError as err:  # the emulator went away during the check
-            return Outcome.unknown(err.render())
         except SandboxError as err:
+            if connection_error(err) is not None:
+                raise
             return Outcome.failed(err.render())
         except ClientError as err:
             error = err.response.get("Error", {})
@@ -64,10 +58,6 @@ def _guarded(evaluate: Callable[[Any, CheckContext], Outcome]) -> Callable[..., 
                 f"the emulator refused a call: {error.get('Code', '?')}: "
                 f"{error.get('Message', '')} (has `sandbox deploy` run?)"
             )
-        except BotoCoreError as err:
-            return Outcome.unknown(f"the AWS emulator did not answer: {err}")
-        except Exception as err:  # a check must report, not crash the grading run
-            return Outcome.unknown(f"the check could not run: {type(err).__name__}: {err}")
 
     return run
 
@@ -143,7 +133,7 @@ def _in_queue(sqs: Any, url: str) -> int:
 
 
 def evaluate_poison(params: PoisonParams, ctx: CheckContext) -> Outcome:
-    endpoint = str(ctx.endpoint("aws"))
+    endpoint = ctx.endpoints["aws"]
     sqs = client("sqs", endpoint)
     queue = sqs.get_queue_url(QueueName=params.queue)["QueueUrl"]
     dlq = sqs.get_queue_url(QueueName=params.dead_letter_queue)["QueueUrl"]
@@ -276,7 +266,7 @@ def _changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 
 
 def evaluate_duplicate(params: DuplicateParams, ctx: CheckContext) -> Outcome:
-    endpoint = str(ctx.endpoint("aws"))
+    endpoint = ctx.endpoints["aws"]
     firer = Firer(endpoint, NAMES)
     marker = f"lab03-{uuid.uuid4().hex[:12]}"
     event, what = _duplicate_event(params.source, marker)
@@ -335,7 +325,7 @@ class KeyParams(Params):
 
 
 def evaluate_key(params: KeyParams, ctx: CheckContext) -> Outcome:
-    endpoint = str(ctx.endpoint("aws"))
+    endpoint = ctx.endpoints["aws"]
     marker = f"lab03-{uuid.uuid4().hex[:12]}"
     key = params.key.replace("{marker}", marker)
     started = time.time()
@@ -359,6 +349,10 @@ def evaluate_key(params: KeyParams, ctx: CheckContext) -> Outcome:
 
 
 def register(registry: Registry) -> None:
-    registry.add(CheckKind("sqs_poison_batch", PoisonParams, _guarded(evaluate_poison)))
-    registry.add(CheckKind("duplicate_delivery", DuplicateParams, _guarded(evaluate_duplicate)))
-    registry.add(CheckKind("s3_key_roundtrip", KeyParams, _guarded(evaluate_key)))
+    kinds = (
+        ("sqs_poison_batch", PoisonParams, evaluate_poison),
+        ("duplicate_delivery", DuplicateParams, evaluate_duplicate),
+        ("s3_key_roundtrip", KeyParams, evaluate_key),
+    )
+    for name, params, evaluate in kinds:
+        registry.add(CheckKind(name, params, _judged(evaluate), needs=("aws",)))

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sandbox.labs.checks import guard
 from sandbox.labs.checks.base import CheckContext, Outcome, Registry, Status
 from sandbox.labs.model import CheckSpec, Lab
 
@@ -88,31 +89,57 @@ def run_check(
     check: CheckSpec, step: str, registry: Registry, ctx: CheckContext, hint_cost: int = 0
 ) -> CheckResult:
     started = time.monotonic()
-    deadline = started + (check.eventually.timeout if check.eventually else 0)
+    outcome, attempts, waited = _until_passed(check, registry, ctx)
+    awarded = max(0, check.points - hint_cost) if outcome.status is Status.PASSED else 0
+    return CheckResult(
+        check.id,
+        check.title,
+        step,
+        outcome.status,
+        outcome.message,
+        points=awarded,
+        max_points=check.points,
+        duration_s=round(time.monotonic() - started, 3),
+        attempts=attempts,
+        waited_s=round(waited, 3),
+        unreachable=outcome.unreachable,
+    )
+
+
+def _until_passed(
+    check: CheckSpec, registry: Registry, ctx: CheckContext
+) -> tuple[Outcome, int, float]:
+    """Evaluate once, or within `eventually` until it passes: the last outcome, the number of
+    attempts and the time spent waiting between them."""
+    deadline = time.monotonic() + (check.eventually.timeout if check.eventually else 0)
     attempts, waited = 0, 0.0
     while True:
         attempts += 1
         outcome = evaluate_once({"kind": check.kind, **check.params}, registry, ctx)
-        if outcome.status is Status.PASSED or time.monotonic() >= deadline:
-            break
+        if outcome.status is Status.PASSED or _final(outcome, ctx) or time.monotonic() >= deadline:
+            return outcome, attempts, waited
         assert check.eventually is not None
         time.sleep(check.eventually.interval)
         waited += check.eventually.interval
-    awarded = max(0, check.points - hint_cost) if outcome.status is Status.PASSED else 0
-    return CheckResult(check.id, check.title, step, outcome.status, outcome.message, awarded,
-                       check.points, round(time.monotonic() - started, 3), attempts,
-                       round(waited, 3))  # fmt: skip
+
+
+def _final(outcome: Outcome, ctx: CheckContext) -> bool:
+    """A service that was down when grading began stays down for this run: waiting is vain.
+    (A service that stopped answering during the run may come back: that is retried.)"""
+    return outcome.unreachable is not None and outcome.unreachable not in ctx.endpoints
 
 
 def evaluate_once(spec: dict[str, Any], registry: Registry, ctx: CheckContext) -> Outcome:
-    """One evaluation; a kind's own bug becomes an UNKNOWN result, never a traceback."""
+    """One evaluation behind the guard (checks/guard.py: an unreachable service is UNKNOWN);
+    a kind's own bug becomes an UNKNOWN result, never a traceback."""
     kind = registry.get(str(spec.get("kind")))
     if kind is None:
         return Outcome.unknown(f"unknown check kind {spec.get('kind')!r}")
     try:
         params = kind.params.model_validate({k: v for k, v in spec.items() if k != "kind"})
-        return kind.evaluate(params, ctx)
     except ValidationError as err:
         return Outcome.unknown(f"bad parameters: {err.errors()[0]['msg']}")
+    try:
+        return guard.run(kind, params, ctx)
     except Exception as err:
         return Outcome.unknown(f"the check could not run: {type(err).__name__}: {err}")

@@ -49,7 +49,7 @@ def test_http_with_a_service_down_is_unknown(ctx: CheckContext) -> None:
     ctx.endpoints.pop("app")
     status, message = check(ctx, kind="http", path="/health")
     assert status is Status.UNKNOWN
-    assert "app service is not running" in message
+    assert message == "the app is not running; start the stack with `sandbox up`"
 
 
 def test_metric(ctx: CheckContext) -> None:
@@ -79,6 +79,9 @@ def test_dynamodb_item(ctx: CheckContext, aws_endpoint: str, deployed: DeployRes
     assert matched[0] is Status.PASSED
     missing = check(ctx, kind="dynamodb_item", key={"event_id": "nope"})
     assert missing[0] is Status.FAILED
+    no_table = check(ctx, kind="dynamodb_item", table="no-such-table", key=key)
+    assert no_table[0] is Status.FAILED  # the emulator's answer, not a blip
+    assert "could not read table no-such-table: ResourceNotFoundException" in no_table[1]
 
 
 def test_s3_object(ctx: CheckContext, aws_endpoint: str, deployed: DeployResult) -> None:

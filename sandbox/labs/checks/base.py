@@ -21,6 +21,7 @@ class Status(StrEnum):
 class Outcome:
     status: Status
     message: str
+    unreachable: str | None = None  # UNKNOWN because this service could not be reached
 
     @classmethod
     def passed(cls, message: str = "ok") -> Outcome:
@@ -57,14 +58,27 @@ class CheckContext:
 
 
 Evaluate = Callable[[Any, CheckContext], Outcome]
+Needs = tuple[str, ...] | Callable[[Any], tuple[str, ...]]  # fixed, or chosen by the params
 
 
 @dataclass(frozen=True)
 class CheckKind:
+    """A kind of check. `needs` names the stack services it reads ("aws", "postgres",
+    "redis", "app"): the runner's guard (checks/guard.py) makes the check UNKNOWN, never
+    FAILED, when one of them is down or stops answering."""
+
     name: str
     params: type[Params]
     evaluate: Evaluate
-    needs: tuple[str, ...] = ()  # services that must be up, else UNKNOWN
+    needs: Needs = ()
+
+    def services(self, params: Any) -> tuple[str, ...]:
+        return self.needs(params) if callable(self.needs) else self.needs
+
+
+def target_service(params: Any) -> tuple[str, ...]:
+    """`needs` of a kind whose `service` parameter names the service it probes."""
+    return (str(params.service),)
 
 
 class Registry:
@@ -84,9 +98,3 @@ class Registry:
 
     def names(self) -> list[str]:
         return sorted(self.kinds)
-
-
-def service_down(service: str) -> Outcome:
-    return Outcome.unknown(
-        f"the {service} service is not running; start the stack with `sandbox up`"
-    )

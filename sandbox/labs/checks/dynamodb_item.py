@@ -6,11 +6,12 @@ import json
 from typing import Any
 
 import jmespath
+from botocore.exceptions import ClientError
 from pydantic import Field, model_validator
 
 from sandbox.aws.browse import plain, scan_items
 from sandbox.aws.clients import client
-from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params, service_down
+from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params
 
 
 class DynamoParams(Params):
@@ -28,13 +29,10 @@ class DynamoParams(Params):
 
 
 def evaluate(params: DynamoParams, ctx: CheckContext) -> Outcome:
-    endpoint = ctx.endpoint("aws")
-    if endpoint is None:
-        return service_down("aws")
-    ddb = client("dynamodb", endpoint)
+    ddb = client("dynamodb", ctx.endpoints["aws"])
     try:
         items = _find(ddb, params)
-    except Exception as err:
+    except ClientError as err:  # the emulator's answer, e.g. ResourceNotFoundException
         return Outcome.failed(f"could not read table {params.table}: {_reason(err)}")
     return _judge(params, items)
 
@@ -67,12 +65,9 @@ def _judge(params: DynamoParams, items: list[dict[str, Any]]) -> Outcome:
     return Outcome.passed(f"{where} found" + (f" ({len(items)})" if len(items) > 1 else ""))
 
 
-def _reason(err: Exception) -> str:
-    response = getattr(err, "response", None)
-    if isinstance(response, dict):
-        error = response.get("Error", {})
-        return f"{error.get('Code', '')}: {error.get('Message', '')}"
-    return str(err)
+def _reason(err: ClientError) -> str:
+    error = err.response.get("Error", {})
+    return f"{error.get('Code', '')}: {error.get('Message', '')}"
 
 
-KIND = CheckKind("dynamodb_item", DynamoParams, evaluate)
+KIND = CheckKind("dynamodb_item", DynamoParams, evaluate, needs=("aws",))

@@ -9,8 +9,9 @@ import jmespath
 from pydantic import Field
 
 from sandbox.aws.events import Firer
-from sandbox.errors import SandboxError, StackNotRunningError
-from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params, service_down
+from sandbox.errors import SandboxError
+from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params
+from sandbox.labs.checks.guard import connection_error
 
 
 class EventParams(Params):
@@ -21,15 +22,12 @@ class EventParams(Params):
 
 
 def evaluate(params: EventParams, ctx: CheckContext) -> Outcome:
-    endpoint = ctx.endpoint("aws")
-    if endpoint is None:
-        return service_down("aws")
     try:
-        result = Firer(endpoint).fire(params.source, params.data, params.timeout)
-    except StackNotRunningError as err:  # the emulator went away: not the learner's fault
-        return Outcome.unknown(err.render())
+        result = Firer(ctx.endpoints["aws"]).fire(params.source, params.data, params.timeout)
     except SandboxError as err:
-        return Outcome.failed(err.render())
+        if connection_error(err) is not None:  # the emulator went away: the guard's
+            raise
+        return Outcome.failed(err.render())  # no item, the function failed, not deployed
     item = result.item or {}
     problems = [f"{path} = {jmespath.search(path, item)!r} (expected {value!r})"
                 for path, value in params.expect.items()
@@ -39,4 +37,4 @@ def evaluate(params: EventParams, ctx: CheckContext) -> Outcome:
     return Outcome.passed(f"{params.source} event stored in {result.latency_ms:.0f} ms")
 
 
-KIND = CheckKind("event", EventParams, evaluate)
+KIND = CheckKind("event", EventParams, evaluate, needs=("aws",))

@@ -4,6 +4,7 @@ E.g. "/ready turns 503 when Redis is stopped": stop redis, expect http /ready 50
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any, Literal
 
@@ -33,7 +34,12 @@ def evaluate(params: FaultParams, ctx: CheckContext) -> Outcome:
     finally:
         if params.restore:
             control.start_service(params.stop)
-    return Outcome(outcome.status, f"with {params.stop} stopped: {outcome.message}")
+    return dataclasses.replace(outcome, message=f"with {params.stop} stopped: {outcome.message}")
 
 
-KIND = CheckKind("fault", FaultParams, evaluate)
+def _stopped(params: FaultParams) -> tuple[str, ...]:
+    """The service to stop must be up first; the nested check declares its own needs."""
+    return (params.stop,)
+
+
+KIND = CheckKind("fault", FaultParams, evaluate, needs=_stopped)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import jmespath
 from pydantic import Field
 
-from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params, service_down
+from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params, target_service
 from sandbox.labs.checks.web import Answer, fetch
 
 
@@ -37,17 +37,12 @@ class HttpParams(Params):
 
 
 def evaluate(params: HttpParams, ctx: CheckContext) -> Outcome:
-    base = ctx.endpoint(params.service)
-    if base is None:
-        return service_down(params.service)
+    """No answer at all is the guard's (UNKNOWN: the service is unreachable)."""
+    base = ctx.endpoints[params.service]
     request = f"{params.method} {params.path}"
-    try:
-        for earlier in params.before:
-            fetch(base + earlier.path, earlier.method, earlier.body, timeout=params.timeout)
-        answer = fetch(base + params.path, params.method, params.body, params.headers,
-                       params.timeout)  # fmt: skip
-    except OSError as err:
-        return Outcome.failed(f"{request}: no answer from {params.service} ({err})")
+    for earlier in params.before:
+        fetch(base + earlier.path, earlier.method, earlier.body, timeout=params.timeout)
+    answer = fetch(base + params.path, params.method, params.body, params.headers, params.timeout)
     problems = mismatches(params.expect, answer)
     if problems:
         return Outcome.failed(f"{request}: " + "; ".join(problems))
@@ -89,4 +84,4 @@ def _json_problems(wanted: dict[str, Any], answer: Answer) -> list[str]:
     return problems
 
 
-KIND = CheckKind("http", HttpParams, evaluate)
+KIND = CheckKind("http", HttpParams, evaluate, needs=target_service)

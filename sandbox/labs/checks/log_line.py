@@ -53,4 +53,6 @@ def _all_json(lines: list[str], fields: list[str]) -> Outcome | None:
     return None
 
 
+# No `needs`: it reads the service's log file, not the service, and a stopped or crashed
+# service's log still holds the lines the check is about.
 KIND = CheckKind("log_line", LogParams, evaluate)

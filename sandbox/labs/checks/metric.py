@@ -10,7 +10,7 @@ from typing import Literal
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import Field
 
-from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params, service_down
+from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params, target_service
 from sandbox.labs.checks.web import fetch
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -36,9 +36,7 @@ class MetricParams(Params):
 
 
 def evaluate(params: MetricParams, ctx: CheckContext) -> Outcome:
-    base = ctx.endpoint(params.service)
-    if base is None:
-        return service_down(params.service)
+    base = ctx.endpoints[params.service]
     try:
         before = read(base + params.path, params.name, params.labels)
         if params.increased_after is None:
@@ -47,8 +45,6 @@ def evaluate(params: MetricParams, ctx: CheckContext) -> Outcome:
         for _ in range(action.count):
             fetch(base + action.path, action.method)
         after = read(base + params.path, params.name, params.labels)
-    except OSError as err:
-        return Outcome.failed(f"{params.path} did not answer: {err}")
     except ValueError as err:
         return Outcome.failed(f"GET {params.path}: {err}")
     return _increase(params, action, before, after)
@@ -97,4 +93,4 @@ def read(url: str, name: str, labels: dict[str, str]) -> float | None:
     return total if seen else None
 
 
-KIND = CheckKind("metric", MetricParams, evaluate)
+KIND = CheckKind("metric", MetricParams, evaluate, needs=target_service)

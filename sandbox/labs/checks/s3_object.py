@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pydantic import model_validator
 
 from sandbox.aws.clients import client
-from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params, service_down
+from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params
 
 
 class S3Params(Params):
@@ -25,14 +26,11 @@ class S3Params(Params):
 
 
 def evaluate(params: S3Params, ctx: CheckContext) -> Outcome:
-    endpoint = ctx.endpoint("aws")
-    if endpoint is None:
-        return service_down("aws")
-    s3 = client("s3", endpoint)
+    s3 = client("s3", ctx.endpoints["aws"])
     where = f"s3://{params.bucket}/{params.key or params.prefix + '*'}"  # type: ignore[operator]
     try:
         keys = _keys(s3, params)
-    except Exception as err:
+    except ClientError as err:  # the emulator's answer, e.g. NoSuchBucket
         return Outcome.failed(f"could not list {where}: {err}")
     if not params.exists:
         return Outcome.failed(f"{where} exists") if keys else Outcome.passed(f"{where} absent")
@@ -52,4 +50,4 @@ def _keys(s3: Any, params: S3Params) -> list[str]:
     return [k for k in keys if k == params.key] if params.key is not None else keys
 
 
-KIND = CheckKind("s3_object", S3Params, evaluate)
+KIND = CheckKind("s3_object", S3Params, evaluate, needs=("aws",))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from botocore.exceptions import ClientError
+
 from sandbox.aws.clients import client
-from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params, service_down
+from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params
 from sandbox.labs.checks.metric import OPERATORS
 
 
@@ -17,14 +19,11 @@ class SqsParams(Params):
 
 
 def evaluate(params: SqsParams, ctx: CheckContext) -> Outcome:
-    endpoint = ctx.endpoint("aws")
-    if endpoint is None:
-        return service_down("aws")
-    sqs = client("sqs", endpoint)
+    sqs = client("sqs", ctx.endpoints["aws"])
     try:
         url = sqs.get_queue_url(QueueName=params.queue)["QueueUrl"]
         attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    except Exception as err:
+    except ClientError as err:  # the emulator's answer, e.g. QueueDoesNotExist
         return Outcome.failed(f"could not read queue {params.queue}: {err}")
     depth = int(attrs.get("ApproximateNumberOfMessages", 0))
     if params.include_in_flight:
@@ -36,4 +35,4 @@ def evaluate(params: SqsParams, ctx: CheckContext) -> Outcome:
     )
 
 
-KIND = CheckKind("sqs_depth", SqsParams, evaluate)
+KIND = CheckKind("sqs_depth", SqsParams, evaluate, needs=("aws",))
