@@ -11,7 +11,7 @@ import click
 from sandbox import __version__, cli_aws, cli_check, cli_labs, cli_tui
 from sandbox.config import BACKENDS, Settings
 from sandbox.errors import SandboxError
-from sandbox.stack import get_backend, remember_backend, remembered_backend
+from sandbox.stack import remember_backend, resolve_backend
 from sandbox.stack.backend import Backend
 from sandbox.stack.logs import parse_since
 from sandbox.stack.model import StackStatus, State
@@ -60,7 +60,7 @@ def _settings() -> Settings:
 
 def _backend(ctx: click.Context, settings: Settings) -> Backend:
     """--backend, else SANDBOX_BACKEND, else the backend the last `up` here used."""
-    return get_backend(settings, ctx.obj.get("backend") or remembered_backend(settings))
+    return resolve_backend(settings, ctx.obj.get("backend"))
 
 
 for _command in [*cli_aws.COMMANDS, cli_labs.lab_group, cli_check.check, *cli_tui.COMMANDS]:

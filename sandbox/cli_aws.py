@@ -18,12 +18,13 @@ from sandbox.aws.names import Names
 from sandbox.aws.samples import SAMPLES, sample
 from sandbox.config import Settings
 from sandbox.errors import ConfigError
-from sandbox.stack import get_backend, healthy_endpoint
+from sandbox.stack import healthy_endpoint, resolve_backend
 
 
 def aws_endpoint(ctx: click.Context) -> str:
     """The emulator's URL, or a clear error when it is not up."""
-    return healthy_endpoint(get_backend(Settings.from_env(), (ctx.obj or {}).get("backend")), "aws")
+    backend = resolve_backend(Settings.from_env(), (ctx.obj or {}).get("backend"))
+    return healthy_endpoint(backend, "aws")
 
 
 def _emit(payload: Any) -> None:

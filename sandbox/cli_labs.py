@@ -16,7 +16,7 @@ from sandbox.labs import workspace as ws
 from sandbox.labs.lifecycle import Change, Switch, reset_lab, running_labs, start_lab, stop_lab
 from sandbox.labs.session import grade
 from sandbox.labs.validate import validate
-from sandbox.stack import get_backend
+from sandbox.stack import resolve_backend
 from sandbox.stack.backend import Backend
 
 
@@ -68,7 +68,7 @@ def _backend_factory(ctx: click.Context) -> Any:
     name = (ctx.obj or {}).get("backend")
 
     def make() -> Backend:
-        return get_backend(Settings.from_env(), name)
+        return resolve_backend(Settings.from_env(), name)
 
     return make
 

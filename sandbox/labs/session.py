@@ -13,7 +13,7 @@ from sandbox.labs import workspace as ws
 from sandbox.labs.checks.base import CheckContext, Registry, Status
 from sandbox.labs.model import Lab
 from sandbox.labs.runner import LabReport, Listener, run_lab
-from sandbox.stack import get_backend
+from sandbox.stack import resolve_backend
 from sandbox.stack.backend import Backend
 from sandbox.stack.model import State
 
@@ -68,7 +68,7 @@ def grade(
     workspace: Path | None = None,
     backend_name: str | None = None,
 ) -> LabReport:
-    backend = get_backend(settings, backend_name)
+    backend = resolve_backend(settings, backend_name)
     folder = workspace or ws.workspace_of(lab)
     _require_pointed(lab, settings, folder)
     ctx = context(lab, backend, folder, settings)

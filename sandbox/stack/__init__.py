@@ -14,8 +14,30 @@ from sandbox.stack.backend import Backend
 from sandbox.stack.model import State
 
 
+def choose_backend(
+    settings: Settings, flag: str | None = None, env: Mapping[str, str] | None = None
+) -> str:
+    """The one answer to "which backend?" for every command, the grader and the TUI: the
+    --backend flag, else SANDBOX_BACKEND, else the backend the last `up` here used, else
+    embedded."""
+    env = os.environ if env is None else env
+    if flag:
+        return flag
+    if env.get("SANDBOX_BACKEND", "").strip():
+        return settings.backend
+    return remembered_backend(settings, env) or "embedded"
+
+
+def resolve_backend(
+    settings: Settings, flag: str | None = None, env: Mapping[str, str] | None = None
+) -> Backend:
+    """The Backend `choose_backend` names."""
+    return get_backend(settings, choose_backend(settings, flag, env))
+
+
 def get_backend(settings: Settings, name: str | None = None) -> Backend:
-    """The backend called `name` (default: settings.backend, i.e. SANDBOX_BACKEND)."""
+    """The backend called `name` (default: settings.backend, i.e. SANDBOX_BACKEND). Commands
+    use resolve_backend, which also follows the last `up`."""
     chosen = name or settings.backend
     if chosen == "compose":
         from sandbox.stack.compose import ComposeBackend

@@ -23,7 +23,7 @@ from sandbox.aws.samples import sample
 from sandbox.config import BACKENDS, Settings
 from sandbox.errors import SandboxError
 from sandbox.labs.runner import CheckResult, LabReport
-from sandbox.stack import get_backend, healthy_endpoint, remember_backend, remembered_backend
+from sandbox.stack import choose_backend, get_backend, healthy_endpoint, remember_backend
 from sandbox.stack.backend import Backend
 from sandbox.stack.model import StackStatus
 from sandbox.tui import labview, metrics
@@ -93,7 +93,7 @@ class RealSource:
 
     def __init__(self, env: Mapping[str, str] | None = None, backend: str | None = None) -> None:
         self.env = env  # None: the process environment, read afresh on every call
-        self._backend = backend or self._remembered_backend()
+        self._backend = choose_backend(self.settings(), backend, env)
         self._tracker = metrics.Tracker()
 
     def settings(self) -> Settings:
@@ -102,11 +102,6 @@ class RealSource:
 
     def backend(self) -> Backend:
         return get_backend(self.settings(), self._backend)
-
-    def _remembered_backend(self) -> str:
-        """Like the CLI: SANDBOX_BACKEND, else the backend the last `up` used, else the default."""
-        settings = self.settings()
-        return remembered_backend(settings, self.env) or settings.backend
 
     # -- the stack ------------------------------------------------------------------------
 
