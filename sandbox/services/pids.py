@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import time
 from dataclasses import dataclass
@@ -73,7 +74,16 @@ def terminate(pid: int, created: float | None, timeout: float, sig: int = signal
             psutil.Process(pid).kill()
             wait_gone(pid, created, 5)
     except psutil.NoSuchProcess:
-        return
+        pass
+    end_group(pid)
+
+
+def end_group(leader: int) -> None:
+    """SIGKILL what is left of the process group `leader` led. Every server is spawned in a
+    session of its own, so its group holds only its own children (the emulator's Lambda
+    workers, a stray gunicorn worker) that would otherwise outlive it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(leader, signal.SIGKILL)
 
 
 def wait_gone(pid: int, created: float | None, timeout: float) -> bool:

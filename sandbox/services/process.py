@@ -100,6 +100,7 @@ def terminate(popen: subprocess.Popen[bytes], sig: int, timeout: float) -> int:
         except subprocess.TimeoutExpired:
             popen.kill()
             popen.wait(5)
+    pids.end_group(popen.pid)  # spawn() made it a group leader: its children go with it
     return popen.returncode
 
 

@@ -250,6 +250,7 @@ class ServiceRunner(threading.Thread):
             self._record(state=wanted)
 
     def _record_exit(self, server: Server, code: int | None) -> None:
+        pids.end_group(server.pid)  # its children (Lambda workers) must not outlive it
         self.last_reason = describe_exit(code)
         self._note(f"{self.last_reason}; restarting")
         if time.time() - server.started_at >= STABLE_AFTER_SECONDS:
