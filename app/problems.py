@@ -7,10 +7,14 @@ from typing import Any
 
 import psycopg2
 import psycopg2.pool
-from flask import Flask, Response, json
+from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
+from app.db import ConnectionLost
+
 CONTENT_TYPE = "application/problem+json"
+RETRY_AFTER_SECONDS = "5"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 log = logging.getLogger("app.errors")
 
 
@@ -38,8 +42,11 @@ def _title(status: int) -> str:
 def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
+    # Every database failure is a 503 with Retry-After, never a 500.
     app.register_error_handler(psycopg2.OperationalError, _backing_service_down)
+    app.register_error_handler(psycopg2.InterfaceError, _backing_service_down)
     app.register_error_handler(psycopg2.pool.PoolError, _backing_service_down)
+    app.register_error_handler(ConnectionLost, _connection_lost)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -58,8 +65,22 @@ def _http_error(err: HTTPException) -> Response:
 
 def _backing_service_down(err: Exception) -> Response:
     log.error("database unavailable: %s", str(err).strip())
-    response = problem(503, "Service Unavailable", "the database is unavailable; retry shortly")
-    response.headers["Retry-After"] = "5"
+    return _unavailable("the database is unavailable; retry shortly")
+
+
+def _connection_lost(err: ConnectionLost) -> Response:
+    if request.method in SAFE_METHODS:
+        return _backing_service_down(err)
+    log.error("database connection lost during a %s: %s", request.method, str(err).strip())
+    return _unavailable(
+        "the connection to the database was lost during the request: the change may or may"
+        " not have been saved; check before retrying"
+    )
+
+
+def _unavailable(detail: str) -> Response:
+    response = problem(503, "Service Unavailable", detail)
+    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     return response
 
 

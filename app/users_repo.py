@@ -7,7 +7,7 @@ from typing import Any
 import psycopg2.errors
 from psycopg2.extras import RealDictCursor
 
-from app.db import Database
+from app.db import Connection, Database
 from app.metrics import DB_OPERATIONS
 
 COLUMNS = "id, email, name, created_at, updated_at"
@@ -28,11 +28,17 @@ def _row(row: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _run(db: Database, operation: str, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """Run one statement (atomic on its own); a read is retried once on a lost connection,
+    a write is not: it may have been applied."""
     DB_OPERATIONS.labels(operation, "users").inc()
-    try:
-        with db.transaction() as conn, conn.cursor(cursor_factory=RealDictCursor) as cur:
+
+    def execute(conn: Connection) -> list[dict[str, Any]]:
+        with conn.cursor(cursor_factory=RealDictCursor) as cur:
             cur.execute(sql, params)
             return [dict(r) for r in cur.fetchall()] if cur.description else []
+
+    try:
+        return db.run(execute, idempotent=operation == "select", one_statement=True)
     except psycopg2.errors.UniqueViolation as err:
         raise DuplicateEmail from err
 
