@@ -9,14 +9,24 @@ from flask import Blueprint, Flask, Response, current_app, jsonify
 bp = Blueprint("openapi", __name__)
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
+_UNAVAILABLE = {"$ref": "#/components/responses/Unavailable"}
 _ID_PARAM = {
     "name": "user_id", "in": "path", "required": True,
     "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
 }  # fmt: skip
-_USER_BODY = {
-    "required": True,
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UserInput"}}},
-}
+
+
+def _body(schema: str) -> dict[str, Any]:
+    ref = {"$ref": f"#/components/schemas/{schema}"}
+    return {"required": True, "content": {"application/json": {"schema": ref}}}
+
+
+def _update(summary: str) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "requestBody": _body("UserChanges"),
+        "responses": {**_ok("User"), **_errors(400, 404, 409, 413, 503)},
+    }
 
 
 def _ok(schema: str, status: str = "200") -> dict[str, Any]:
@@ -25,7 +35,7 @@ def _ok(schema: str, status: str = "200") -> dict[str, Any]:
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    return {str(code): _PROBLEM for code in codes}
+    return {str(code): _UNAVAILABLE if code == 503 else _PROBLEM for code in codes}
 
 
 def document(version: str) -> dict[str, Any]:
@@ -62,37 +72,22 @@ def document(version: str) -> dict[str, Any]:
                 },
                 "post": {
                     "summary": "Create a user",
-                    "requestBody": _USER_BODY,
+                    "requestBody": _body("UserInput"),
                     "responses": {**_ok("User", "201"), **_errors(400, 409, 413, 503)},
                 },
             },
             "/api/users/{user_id}": {
                 "parameters": [_ID_PARAM],
                 "get": {"summary": "Get a user", "responses": {**_ok("User"), **_errors(404, 503)}},
-                "put": {
-                    "summary": "Replace a user's email and name",
-                    "requestBody": _USER_BODY,
-                    "responses": {**_ok("User"), **_errors(400, 404, 409, 413, 503)},
-                },
-                "patch": {
-                    "summary": "Change a user's email and/or name",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/UserPatch"}
-                            }
-                        },
-                    },
-                    "responses": {**_ok("User"), **_errors(400, 404, 409, 413, 503)},
-                },
+                "put": _update("Update the fields sent, email and/or name (as the course's app)"),
+                "patch": _update("Update the fields sent, email and/or name (same as PUT)"),
                 "delete": {
                     "summary": "Delete a user",
                     "responses": {"204": {"description": "Deleted"}, **_errors(404, 503)},
                 },
             },
         },
-        "components": {"schemas": _schemas(), "responses": {"Problem": _problem_response()}},
+        "components": {"schemas": _schemas(), "responses": _responses()},
     }
 
 
@@ -106,7 +101,7 @@ def _schemas() -> dict[str, Any]:
             "type": "object", "additionalProperties": False, "required": ["email"],
             "properties": {"email": email, "name": name},
         },
-        "UserPatch": {
+        "UserChanges": {
             "type": "object", "additionalProperties": False, "minProperties": 1,
             "properties": {"email": email, "name": name},
         },
@@ -136,9 +131,23 @@ def _schemas() -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _problem_response() -> dict[str, Any]:
+def _responses() -> dict[str, Any]:
     schema = {"$ref": "#/components/schemas/Problem"}
-    return {"description": "Error", "content": {"application/problem+json": {"schema": schema}}}
+    content = {"application/problem+json": {"schema": schema}}
+    retry_after = {
+        "description": "Seconds to wait before retrying",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+    return {
+        "Problem": {"description": "Error", "content": content},
+        "Unavailable": {
+            "description": "The database is unavailable, or the connection to it was lost"
+            " during a write (whose outcome is then unknown)",
+            "headers": {"Retry-After": retry_after},
+            "content": content,
+        },
+    }
 
 
 @bp.get("/openapi.json")

@@ -1,4 +1,4 @@
-"""/api/users: list (cached), create, get, replace, patch, delete."""
+"""/api/users: list (cached), create, get, update (PUT or PATCH), delete."""
 
 from __future__ import annotations
 
@@ -56,38 +56,14 @@ def get_user(user_id: int) -> Response:
     user = users_repo.get(_db(), user_id) if validation.user_id_exists_in_range(user_id) else None
     if user is None:
         raise _not_found(user_id)
+    _cache().invalidate()
     return jsonify(user)
 
 
-@bp.put("/<int:user_id>")
-def replace_user(user_id: int) -> Response:
-    body = validation.json_object()
-    changes = {"email": validation.email(body, required=True), "name": validation.name(body)}
-    return _apply(user_id, changes)
-
-
-@bp.patch("/<int:user_id>")
-def patch_user(user_id: int) -> Response:
-    body = validation.json_object()
-    if not body:
-        raise ApiError(400, "nothing to update: send email and/or name")
-    changes: dict[str, Any] = {}
-    if "email" in body:
-        changes["email"] = validation.email(body, required=True)
-    if "name" in body:
-        changes["name"] = validation.name(body)
-    return _apply(user_id, changes)
-
-
-@bp.delete("/<int:user_id>")
-def delete_user(user_id: int) -> tuple[str, int]:
-    if not (validation.user_id_exists_in_range(user_id) and users_repo.delete(_db(), user_id)):
-        raise _not_found(user_id)
-    _cache().invalidate()
-    return "", 204
-
-
-def _apply(user_id: int, changes: dict[str, Any]) -> Response:
+# PUT as in the course's app: the fields sent are updated, the others kept (same as PATCH).
+@bp.route("/<int:user_id>", methods=["PUT", "PATCH"])
+def update_user(user_id: int) -> Response:
+    changes = _changes(validation.json_object())
     if not validation.user_id_exists_in_range(user_id):
         raise _not_found(user_id)
     try:
@@ -98,6 +74,25 @@ def _apply(user_id: int, changes: dict[str, Any]) -> Response:
         raise _not_found(user_id)
     _cache().invalidate()
     return jsonify(user)
+
+
+def _changes(body: dict[str, Any]) -> dict[str, Any]:
+    if not body:
+        raise ApiError(400, "nothing to update: send email and/or name")
+    changes: dict[str, Any] = {}
+    if "email" in body:
+        changes["email"] = validation.email(body, required=True)
+    if "name" in body:
+        changes["name"] = validation.name(body)
+    return changes
+
+
+@bp.delete("/<int:user_id>")
+def delete_user(user_id: int) -> tuple[str, int]:
+    if not (validation.user_id_exists_in_range(user_id) and users_repo.delete(_db(), user_id)):
+        raise _not_found(user_id)
+    _cache().invalidate()
+    return "", 204
 
 
 def _not_found(user_id: int) -> ApiError:

@@ -2,13 +2,15 @@
 
 Each operation gets valid and invalid requests (schemathesis positive and negative modes),
 sent in-process through WSGI; no response may be a 5xx, and each must match the status codes,
-content types and schemas the document declares.
+content types and schemas the document declares. Updates are also checked for what they do:
+any body the document allows changes exactly the fields it sends.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import given, settings
@@ -93,3 +95,31 @@ def test_every_operation_conforms_to_the_document(flask_app: Flask, clean_state:
         except (AssertionError, BaseExceptionGroup) as err:  # schemathesis raises either
             failures.append(f"{operation.label}: {err}")
     assert failures == []
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+def test_an_update_changes_exactly_the_fields_it_sends(
+    flask_app: Flask, clean_state: None, method: str
+) -> None:
+    """PUT as in the course's app, and PATCH: the fields sent change, the others are kept."""
+    operation = load_schema(flask_app)["/api/users/{user_id}"][method]
+    client = flask_app.test_client()
+    created = client.post("/api/users", json={"email": "fuzzed@example.org", "name": "Start"})
+    user_id = created.get_json()["id"]
+    valid_bodies = operation.as_strategy(
+        path_parameters={"user_id": user_id}, generation_mode=GenerationMode.POSITIVE
+    )
+
+    @FUZZ_SETTINGS
+    @given(case=valid_bodies)
+    def check(case: AnyCase) -> None:
+        before = client.get(f"/api/users/{user_id}").get_json()
+        response = case.call()
+        assert response.status_code == 200, response.text
+        after = response.json()
+        sent = case.body
+        assert isinstance(sent, dict)
+        assert after["email"] == sent.get("email", before["email"]).strip()
+        assert after["name"] == sent.get("name", before["name"])
+
+    check()
