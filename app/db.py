@@ -29,6 +29,30 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX IF NOT EXISTS users_email_key ON users (lower(email));
     CREATE INDEX IF NOT EXISTS users_created_at_idx ON users (created_at DESC, id DESC);
     """,
+    """
+    -- The users list's cache generation: bumped by a trigger in the same transaction as
+    -- every change to users (from the app or anywhere else), and read in the same snapshot
+    -- as a page, so a cached page is always filed under the generation whose data it holds.
+    -- It starts at the clock in microseconds: a new database never reuses the generations
+    -- an earlier one left in a Redis that outlived it.
+    CREATE TABLE IF NOT EXISTS users_list_generation (
+        only_row BOOLEAN PRIMARY KEY DEFAULT true CHECK (only_row),
+        generation BIGINT NOT NULL
+            DEFAULT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
+    );
+    INSERT INTO users_list_generation DEFAULT VALUES ON CONFLICT DO NOTHING;
+    CREATE OR REPLACE FUNCTION users_list_generation_bump() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE users_list_generation SET generation = generation + 1;
+        RETURN NULL;
+    END;
+    $$;
+    DROP TRIGGER IF EXISTS users_list_generation_bump ON users;
+    CREATE TRIGGER users_list_generation_bump
+        AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
+        FOR EACH STATEMENT EXECUTE FUNCTION users_list_generation_bump();
+    """,
 )
 MIGRATION_LOCK = 7_204_311  # advisory lock id: workers starting together migrate one at a time
 

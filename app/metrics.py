@@ -29,7 +29,7 @@ LATENCY = Histogram(
 DB_OPERATIONS = Counter("db_operations_total", "Database statements run", ["operation", "table"])
 CACHE_OPERATIONS = Counter(
     "cache_operations_total",
-    "Cache operations by result (get: hit/miss/error; set and delete: ok/error)",
+    "Cache operations by result (get: hit/miss/error; set: ok/error)",
     ["operation", "result"],
 )
 

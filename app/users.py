@@ -28,13 +28,21 @@ def _cache() -> Cache:
 @bp.get("")
 def list_users() -> Response:
     limit, offset = validation.page_args()
-    page_key = f"{limit}:{offset}"
-    body = _cache().get_page(page_key)
+    page = f"{limit}:{offset}"
+    body = _cached_page(page)
     if body is None:
-        page = users_repo.list_page(_db(), limit, offset)
-        body = json.dumps(page, separators=(",", ":")).encode()
-        _cache().set_page(page_key, body)
+        generation, users = users_repo.list_page(_db(), limit, offset)
+        body = json.dumps(users, separators=(",", ":")).encode()
+        if generation is not None:
+            _cache().set_page(generation, page, body)
     return Response(body, mimetype="application/json")
+
+
+def _cached_page(page: str) -> bytes | None:
+    if not _cache().enabled:
+        return None  # no need to ask for the generation
+    generation = users_repo.list_generation(_db())
+    return None if generation is None else _cache().get_page(generation, page)
 
 
 @bp.post("")
@@ -46,7 +54,6 @@ def create_user() -> tuple[Response, int, dict[str, str]]:
         user = users_repo.create(_db(), email, validation.name(body))
     except users_repo.DuplicateEmail:
         raise _conflict(email) from None
-    _cache().invalidate()
     location = url_for("users.get_user", user_id=user["id"])
     return jsonify(user), 201, {"Location": location}
 
@@ -56,7 +63,6 @@ def get_user(user_id: int) -> Response:
     user = users_repo.get(_db(), user_id) if validation.user_id_exists_in_range(user_id) else None
     if user is None:
         raise _not_found(user_id)
-    _cache().invalidate()
     return jsonify(user)
 
 
@@ -72,7 +78,6 @@ def update_user(user_id: int) -> Response:
         raise _conflict(str(changes.get("email"))) from None
     if user is None:
         raise _not_found(user_id)
-    _cache().invalidate()
     return jsonify(user)
 
 
@@ -91,7 +96,6 @@ def _changes(body: dict[str, Any]) -> dict[str, Any]:
 def delete_user(user_id: int) -> tuple[str, int]:
     if not (validation.user_id_exists_in_range(user_id) and users_repo.delete(_db(), user_id)):
         raise _not_found(user_id)
-    _cache().invalidate()
     return "", 204
 
 

@@ -10,7 +10,19 @@ from psycopg2.extras import RealDictCursor
 from app.db import Connection, Database
 from app.metrics import DB_OPERATIONS
 
-COLUMNS = "id, email, name, created_at, updated_at"
+COLUMN_NAMES = ("id", "email", "name", "created_at", "updated_at")
+COLUMNS = ", ".join(COLUMN_NAMES)
+# One statement, so one snapshot: the page, the total and the generation they belong to.
+# A LEFT JOIN from the count keeps one row when the page is past the end.
+LIST_PAGE = f"""
+SELECT g.generation, c.total, u.*
+FROM (SELECT count(*) AS total FROM users) AS c
+LEFT JOIN users_list_generation AS g ON true
+LEFT JOIN (
+    SELECT {COLUMNS} FROM users ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s
+) AS u ON true
+ORDER BY u.created_at DESC, u.id DESC
+"""
 
 
 class DuplicateEmail(Exception):
@@ -27,10 +39,12 @@ def _row(row: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def _run(db: Database, operation: str, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+def _run(
+    db: Database, operation: str, sql: str, params: tuple[Any, ...], table: str = "users"
+) -> list[dict[str, Any]]:
     """Run one statement (atomic on its own); a read is retried once on a lost connection,
     a write is not: it may have been applied."""
-    DB_OPERATIONS.labels(operation, "users").inc()
+    DB_OPERATIONS.labels(operation, table).inc()
 
     def execute(conn: Connection) -> list[dict[str, Any]]:
         with conn.cursor(cursor_factory=RealDictCursor) as cur:
@@ -43,23 +57,23 @@ def _run(db: Database, operation: str, sql: str, params: tuple[Any, ...]) -> lis
         raise DuplicateEmail from err
 
 
-def list_page(db: Database, limit: int, offset: int) -> dict[str, Any]:
-    rows = _run(
-        db,
-        "select",
-        f"SELECT {COLUMNS}, count(*) OVER () AS total FROM users"
-        " ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s",
-        (limit, offset),
-    )
-    total = rows[0].pop("total") if rows else _count(db)
-    for row in rows[1:]:
-        row.pop("total")
-    return {"items": [_row(r) for r in rows], "limit": limit, "offset": offset, "total": total}
+def list_generation(db: Database) -> int | None:
+    """The users list's current generation (None if its row is missing: then do not cache)."""
+    sql = "SELECT generation FROM users_list_generation"
+    rows = _run(db, "select", sql, (), table="users_list_generation")
+    return int(rows[0]["generation"]) if rows else None
 
 
-def _count(db: Database) -> int:
-    rows = _run(db, "select", "SELECT count(*) AS n FROM users", ())
-    return int(rows[0]["n"])
+def list_page(db: Database, limit: int, offset: int) -> tuple[int | None, dict[str, Any]]:
+    """A page of users, newest first, with the list generation it was read at."""
+    rows = _run(db, "select", LIST_PAGE, (limit, offset))
+    generation, total = rows[0]["generation"], rows[0]["total"]
+    items = [_row(_user(row)) for row in rows if row["id"] is not None]
+    return generation, {"items": items, "limit": limit, "offset": offset, "total": total}
+
+
+def _user(row: dict[str, Any]) -> dict[str, Any]:
+    return {column: row[column] for column in COLUMN_NAMES}
 
 
 def get(db: Database, user_id: int) -> dict[str, Any] | None:

@@ -1,17 +1,26 @@
-"""The Redis list cache: a hit after a miss, invalidation on every write."""
+"""The Redis list cache: a hit after a miss, and every write visible in the next list."""
 
 from __future__ import annotations
 
 import psycopg2
+import redis
 from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 
+from app import AppConfig
 from sandbox.services.process import ServerProcess
 
 
 def cache_gets(result: str) -> float:
     value = REGISTRY.get_sample_value(
         "cache_operations_total", {"operation": "get", "result": result}
+    )
+    return value or 0.0
+
+
+def page_queries() -> float:
+    value = REGISTRY.get_sample_value(
+        "db_operations_total", {"operation": "select", "table": "users"}
     )
     return value or 0.0
 
@@ -38,18 +47,24 @@ def test_second_read_is_a_cache_hit(client: FlaskClient) -> None:
     assert cache_gets("hit") == hits + 1
 
 
-def test_cached_list_is_served_without_the_database(
+def test_a_cached_list_is_served_without_querying_the_users_table(client: FlaskClient) -> None:
+    client.post("/api/users", json={"email": "cached@example.org"})
+    assert emails(client) == ["cached@example.org"]
+    queries = page_queries()
+    assert emails(client) == ["cached@example.org"]
+    assert page_queries() == queries
+
+
+def test_a_write_behind_the_apps_back_shows_in_the_next_list(
     client: FlaskClient, postgres_server: ServerProcess
 ) -> None:
     client.post("/api/users", json={"email": "cached@example.org"})
     assert emails(client) == ["cached@example.org"]
-    insert_behind_the_apps_back(postgres_server, "sneaky@example.org")
-    assert emails(client) == ["cached@example.org"]  # still the cached page
+    insert_behind_the_apps_back(postgres_server, "psql@example.org")
+    assert emails(client) == ["psql@example.org", "cached@example.org"]
 
 
-def test_every_write_invalidates_the_list(
-    client: FlaskClient, postgres_server: ServerProcess
-) -> None:
+def test_every_write_shows_in_the_next_list(client: FlaskClient) -> None:
     user = client.post("/api/users", json={"email": "one@example.org"}).get_json()
     assert emails(client) == ["one@example.org"]
     client.post("/api/users", json={"email": "two@example.org"})
@@ -69,3 +84,15 @@ def test_pages_are_cached_separately(client: FlaskClient) -> None:
     two = client.get("/api/users?limit=2").get_json()["items"]
     assert len(one) == 1
     assert len(two) == 2
+
+
+def test_cached_pages_expire_so_old_generations_do_not_pile_up(
+    client: FlaskClient, redis_server: ServerProcess, app_config: AppConfig
+) -> None:
+    for i in range(3):
+        client.post("/api/users", json={"email": f"g{i}@example.org"})
+        assert client.get("/api/users").status_code == 200  # one page per generation
+    with redis.Redis.from_url(redis_server.url) as cache:
+        keys = cache.keys("users:list:*")
+        assert len(keys) == 3
+        assert all(0 < cache.ttl(key) <= app_config.cache_ttl for key in keys)
