@@ -4,24 +4,56 @@ Pitfalls handled here: ministack binds 0.0.0.0 unless BIND_HOST is set; its IoT 
 SFTP listeners open extra ports on every interface unless disabled; it persists state only
 with PERSIST_STATE/S3_PERSIST and only on a graceful stop (SIGTERM), never on SIGKILL.
 Its Lambda workers are subprocesses of the same Python, so boto3 is importable there.
+After a restart its DynamoDB-stream triggers skip records until re-anchored: see
+`reanchor_stream_mappings`, which `start` runs once the emulator answers.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import signal
 import sys
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sandbox.errors import BinaryNotFoundError, DataDirError
+from sandbox.errors import BinaryNotFoundError, DataDirError, ServiceStartError
 from sandbox.readiness import HttpCheck
-from sandbox.services.process import ServerProcess, ensure_port_free, spawn, wait_until_ready
+from sandbox.services.process import (
+    ServerProcess,
+    ensure_port_free,
+    spawn,
+    tail,
+    wait_until_ready,
+)
 
 SERVICE = "aws"
 HEALTH_PATH = "/_localstack/health"
 REGION = "us-east-1"
+MAPPINGS_PATH = "/2015-03-31/event-source-mappings/"
+# The settings CreateEventSourceMapping takes back from a listed mapping (the rest is state).
+MAPPING_SETTINGS = (
+    "EventSourceArn",
+    "BatchSize",
+    "MaximumBatchingWindowInSeconds",
+    "StartingPosition",
+    "StartingPositionTimestamp",
+    "FunctionResponseTypes",
+    "MaximumRetryAttempts",
+    "MaximumRecordAgeInSeconds",
+    "BisectBatchOnFunctionError",
+    "ParallelizationFactor",
+    "TumblingWindowInSeconds",
+    "DestinationConfig",
+    "FilterCriteria",
+    "ScalingConfig",
+    "Tags",
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +67,10 @@ class AwsConfig:
         return self.home / SERVICE
 
     @property
+    def state_dir(self) -> Path:
+        return self.data_dir / "state"
+
+    @property
     def log_path(self) -> Path:
         return self.home / "logs" / f"{SERVICE}.log"
 
@@ -44,7 +80,31 @@ def url(port: int) -> str:
 
 
 def start(config: AwsConfig) -> ServerProcess:
-    """Start the emulator and return once its health endpoint answers."""
+    """Start the emulator, return once it answers and its stream triggers read this run's
+    streams."""
+    server = launch(config)
+    # Without saved Lambda state there is no trigger to re-anchor: a cold start skips the
+    # call (ministack's first Lambda answer loads botocore's model, ~0.1-0.25 s of CPU).
+    if (config.state_dir / "lambda.json").exists():
+        _reanchor_or_stop(server, config)
+    return server
+
+
+def _reanchor_or_stop(server: ServerProcess, config: AwsConfig) -> None:
+    try:
+        reanchor_stream_mappings(server.url)
+    except OSError as err:  # urllib's errors: the emulator stopped answering or refused
+        server.stop(timeout=5)
+        raise ServiceStartError(
+            SERVICE,
+            f"started, but its DynamoDB stream triggers could not be re-anchored: {err}",
+            f"read the log at {config.log_path}",
+            log_tail=tail(config.log_path),
+        ) from err
+
+
+def launch(config: AwsConfig) -> ServerProcess:
+    """Start the bare emulator (as compose or a person would) and return once it answers."""
     if importlib.util.find_spec("ministack") is None:
         raise BinaryNotFoundError(
             SERVICE, "the ministack emulator is not installed", "run `make install`"
@@ -69,7 +129,7 @@ def environment(config: AwsConfig) -> dict[str, str]:
         IOT_MTLS_ENABLED="0",
         SFTP_ENABLED="0",
         PERSIST_STATE="1",
-        STATE_DIR=str(data / "state"),
+        STATE_DIR=str(config.state_dir),
         S3_PERSIST="1",
         S3_DATA_DIR=str(data / "s3"),
         TMPDIR=str(data / "tmp"),  # its pid file and Lambda scratch space stay in the state dir
@@ -94,3 +154,74 @@ def _prepare(config: AwsConfig) -> None:
 
 def readiness(port: int) -> HttpCheck:
     return HttpCheck(url(port) + HEALTH_PATH, contains=b'"services"')
+
+
+def is_ministack(endpoint: str) -> bool:
+    """The emulator at `endpoint` is ministack (LocalStack has no /_ministack/ paths)."""
+    return HttpCheck(endpoint + "/_ministack/health", contains=b'"services"')()
+
+
+# -- ministack's stream triggers after a restart --------------------------------------------
+
+
+def reanchor_stream_mappings(endpoint: str) -> int:
+    """Re-create every DynamoDB-stream trigger, so it reads from the end of this run's stream;
+    return how many were re-created.
+
+    Why: ministack 1.5.33 saves each trigger's read offset, an index into the table's stream
+    (lambda_svc.get_state: `dynamodb_stream_positions`), but not the stream's records
+    (dynamodb.get_state leaves out `_stream_records`). After a restart the stream starts again
+    at index 0 while the offset still says N, so `_poll_dynamodb_streams` finds nothing past N
+    and the first N new records are never delivered. A new trigger is anchored at the stream's
+    end as it is created (`_init_stream_position`): right after a start the stream is empty, so
+    none is skipped. The copy is made before the original is deleted: a trigger that cannot be
+    re-created (its function is gone) stays as it was.
+    """
+    recreated = 0
+    for mapping in filter(is_stream_mapping, list_mappings(endpoint)):
+        try:
+            _call(endpoint, "POST", MAPPINGS_PATH, recreate_request(mapping))
+        except urllib.error.HTTPError:
+            continue
+        _call(endpoint, "DELETE", MAPPINGS_PATH + mapping["UUID"])
+        recreated += 1
+    return recreated
+
+
+def is_stream_mapping(mapping: Mapping[str, Any]) -> bool:
+    arn = str(mapping.get("EventSourceArn", ""))
+    return ":dynamodb:" in arn and "/stream/" in arn
+
+
+def recreate_request(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """The CreateEventSourceMapping arguments that make a copy of a listed `mapping`."""
+    settings = {key: mapping[key] for key in MAPPING_SETTINGS if mapping.get(key) is not None}
+    enabled = mapping.get("State") not in ("Disabled", "Disabling")
+    return {"FunctionName": mapping["FunctionArn"], "Enabled": enabled, **settings}
+
+
+def list_mappings(endpoint: str) -> list[dict[str, Any]]:
+    """Every event source mapping of the default account and region, page after page."""
+    mappings: list[dict[str, Any]] = []
+    marker = ""
+    while True:
+        query = f"?Marker={marker}" if marker else ""
+        page = _call(endpoint, "GET", MAPPINGS_PATH + query)
+        mappings += page.get("EventSourceMappings", [])
+        marker = str(page.get("NextMarker") or "")
+        if not marker:
+            return mappings
+
+
+def _call(
+    endpoint: str, method: str, path: str, body: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """One Lambda REST call. Plain HTTP rather than boto3: importing boto3 and building a
+    client would cost the process starting the emulator about 0.3 s."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(  # noqa: S310 - the emulator on loopback
+        endpoint + path, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+        answer = response.read()
+    return dict(json.loads(answer)) if answer.strip() else {}
