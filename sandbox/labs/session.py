@@ -24,7 +24,7 @@ def context(lab: Lab, backend: Backend, workspace: Path, settings: Settings) -> 
     status = backend.status()
     endpoints = {name: s.url for name, s in status.services.items() if s.state is State.HEALTHY}
     return CheckContext(workspace=workspace, lab_dir=lab.folder, endpoints=endpoints,
-                        log_dir=settings.home / "logs", control=backend)  # fmt: skip
+                        control=backend)  # fmt: skip
 
 
 def prepare(lab: Lab, backend: Backend, settings: Settings, ctx: CheckContext) -> None:

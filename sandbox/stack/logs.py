@@ -116,9 +116,17 @@ def service_log(home: Path, service: str) -> Path:
     return home / "logs" / f"{service}.log"
 
 
+NOTE_MARK = " UTC] [sandbox] "
+
+
 def append_note(log_path: Path, text: str) -> None:
     """A line from the sandbox itself in a service's log (why it stopped, crashed, ...)."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("a", encoding="utf-8") as handle:
-        handle.write(f"[{stamp} UTC] [sandbox] {text}\n")
+        handle.write(f"[{stamp}{NOTE_MARK}{text}\n")
+
+
+def is_note(line: str) -> bool:
+    """True for the sandbox's own lines in a service's log (not the service's output)."""
+    return line.startswith("[") and NOTE_MARK in line[:40]

@@ -26,7 +26,7 @@ def ctx(running_stack: EmbeddedBackend, tmp_path: Path) -> CheckContext:
     status = running_stack.status()
     endpoints = {n: s.url for n, s in status.services.items() if s.state is State.HEALTHY}
     context = CheckContext(workspace=tmp_path, lab_dir=tmp_path, endpoints=endpoints,
-                           log_dir=running_stack.home / "logs", control=running_stack)  # fmt: skip
+                           control=running_stack)  # fmt: skip
     context.nested = lambda spec: evaluate_once(spec, REGISTRY, context)
     return context
 
@@ -113,6 +113,16 @@ def test_log_line(ctx: CheckContext) -> None:
     text_log = check(ctx, kind="log_line", service="postgres", every_line_json=True)
     assert text_log[0] is Status.FAILED
     assert "not a JSON line" in text_log[1]
+
+
+def test_log_line_reads_the_service_output_not_the_sandbox_notes_about_it(
+    ctx: CheckContext, running_stack: EmbeddedBackend
+) -> None:
+    running_stack.stop_service("app")  # writes "[sandbox] app stopped on request" in its log
+    running_stack.start_service("app")
+    assert any("[sandbox]" in line for line in running_stack.logs("app"))
+    outcome = check(ctx, kind="log_line", service="app", every_line_json=True, last_lines=50)
+    assert outcome[0] is Status.PASSED, outcome[1]
 
 
 def test_file(ctx: CheckContext) -> None:

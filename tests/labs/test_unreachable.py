@@ -38,8 +38,7 @@ STATUS_HINT = "; is the stack up? `sandbox status`"
 def context(stack: EmbeddedBackend, workspace: Path, registry: Registry) -> CheckContext:
     status = stack.status()
     endpoints = {n: s.url for n, s in status.services.items() if s.state is State.HEALTHY}
-    logs = stack.home / "logs"
-    ctx = CheckContext(workspace, workspace, endpoints, log_dir=logs, control=stack)
+    ctx = CheckContext(workspace, workspace, endpoints, control=stack)
     ctx.nested = lambda spec: evaluate_once(spec, registry, ctx)
     return ctx
 

@@ -49,7 +49,6 @@ class CheckContext:
     workspace: Path
     lab_dir: Path
     endpoints: dict[str, str] = field(default_factory=dict)  # service -> URL, healthy only
-    log_dir: Path | None = None
     control: Any = None  # the stack backend, for fault checks (stop/start a service)
     nested: Callable[[dict[str, Any]], Outcome] | None = None  # runs a nested check spec
 

@@ -8,7 +8,7 @@ import re
 from pydantic import Field
 
 from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params
-from sandbox.stack.logs import read_lines
+from sandbox.stack.logs import is_note
 
 
 class LogParams(Params):
@@ -21,10 +21,9 @@ class LogParams(Params):
 
 
 def evaluate(params: LogParams, ctx: CheckContext) -> Outcome:
-    if ctx.log_dir is None:
-        return Outcome.unknown("no log directory: is the stack running?")
-    lines = [ln for ln in read_lines(ctx.log_dir / f"{params.service}.log", last=params.last_lines)
-             if ln.strip()]  # fmt: skip
+    if ctx.control is None:
+        return Outcome.unknown("no stack to read logs from: is the stack running?")
+    lines = _recent_lines(ctx, params.service, params.last_lines)
     if not lines:
         return Outcome.failed(f"the {params.service} log is empty")
     if params.every_line_json:
@@ -41,6 +40,13 @@ def evaluate(params: LogParams, ctx: CheckContext) -> Outcome:
     return Outcome.passed(f"{len(lines)} recent {params.service} log lines as expected")
 
 
+def _recent_lines(ctx: CheckContext, service: str, last: int) -> list[str]:
+    """The service's own recent output, through the backend (a file here, `docker compose
+    logs` there); the sandbox's notes about it (restarts) are not its output."""
+    lines = [ln for ln in ctx.control.logs(service) if ln.strip() and not is_note(ln)]
+    return lines[-last:]
+
+
 def _all_json(lines: list[str], fields: list[str]) -> Outcome | None:
     for line in lines:
         try:
@@ -53,6 +59,6 @@ def _all_json(lines: list[str], fields: list[str]) -> Outcome | None:
     return None
 
 
-# No `needs`: it reads the service's log file, not the service, and a stopped or crashed
-# service's log still holds the lines the check is about.
+# No `needs`: it reads the service's log through the backend, not the service, and a
+# stopped or crashed service's log still holds the lines the check is about.
 KIND = CheckKind("log_line", LogParams, evaluate)

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Markdown, OptionList
 
 from sandbox.errors import SandboxError
+from sandbox.labs.checks.base import Status
 from sandbox.labs.runner import CheckResult, LabReport
 from sandbox.tui.commands import bindings
 from sandbox.tui.messages import CheckProgress
@@ -125,9 +126,13 @@ class LabsScreen(SandboxScreen):
 
     def _graded(self, report: LabReport) -> None:
         self.grading = False
-        passed = sum(r.status == "passed" for r in report.results)
-        self.notify(f"{report.lab_id}: {report.score}/{report.max_score} points, "
-                    f"{passed}/{len(report.results)} checks passed", markup=False)  # fmt: skip
+        passed = report.count(Status.PASSED)
+        total = len(report.results)
+        text = f"{report.lab_id}: {report.score}/{report.max_score} points, {passed}/{total} passed"
+        if report.unreachable:
+            down = len(report.unreachable)
+            text += f"; {down} could not run (a service is down): check again once it is up"
+        self.notify(text, markup=False, severity="warning" if report.unreachable else "information")
         self.background("load the labs", self.source.labs, self.query_one(LabList).show)
 
     def task_failed(self, label: str, error: SandboxError) -> None:
