@@ -32,9 +32,11 @@ def pg_config(tmp_path: Path) -> Iterator[postgres.PostgresConfig]:
 def listening_addresses(server: ServerProcess) -> set[str]:
     addresses = set()
     for proc in [psutil.Process(server.pid), *psutil.Process(server.pid).children(True)]:
-        for conn in proc.net_connections(kind="inet"):
-            if conn.status == psutil.CONN_LISTEN:
-                addresses.add(conn.laddr.ip)
+        try:
+            connections = proc.net_connections(kind="inet")
+        except psutil.NoSuchProcess:
+            continue  # a short-lived backend that exited meanwhile listens on nothing
+        addresses |= {c.laddr.ip for c in connections if c.status == psutil.CONN_LISTEN}
     return addresses
 
 
