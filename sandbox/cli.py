@@ -38,7 +38,9 @@ def main() -> None:
 @click.option(
     "--backend",
     type=click.Choice(BACKENDS),
-    help="embedded (default: real processes, no Docker) or compose (Docker). "
+    help="embedded (default: real processes, no Docker), compose (Docker) or external "
+    "(services the sandbox does not start: SANDBOX_AWS_ENDPOINT or real AWS, "
+    "SANDBOX_POSTGRES_URL, SANDBOX_REDIS_URL, SANDBOX_APP_URL). "
     "Also SANDBOX_BACKEND; otherwise the one the last `up` used.",
 )
 @click.pass_context
@@ -104,9 +106,12 @@ def _progress_printer() -> Any:
 @click.pass_context
 def down(ctx: click.Context, as_json: bool) -> None:
     """Stop every service (SIGTERM, then SIGKILL after a timeout). Data is kept."""
-    status = _backend(ctx, _settings()).stop()
+    backend = _backend(ctx, _settings())
+    status = backend.stop()
     if as_json:
         click.echo(json.dumps(status.to_dict()))
+    elif backend.name == "external":
+        click.echo("Nothing stopped: the external backend does not start or stop its services.")
     else:
         click.echo("Stopped. Data is kept in the state directory; `sandbox up` brings it back.")
 

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from sandbox.aws import browse, package
+from sandbox.aws.clients import caller_identity, is_real_aws
 from sandbox.aws.deploy import DeployResult, deploy
 from sandbox.aws.events import SOURCES, Firer, FireResult
 from sandbox.aws.names import Names
@@ -34,14 +35,38 @@ def _emit(payload: Any) -> None:
 @click.command("deploy")
 @click.option("--json", "as_json", is_flag=True, help="Print the resources as JSON.")
 @click.option("--watch", is_flag=True, help="Redeploy the code whenever a file changes.")
+@click.option("--yes", is_flag=True, help="Deploy to a real AWS account without asking.")
 @click.pass_context
-def deploy_command(ctx: click.Context, as_json: bool, watch: bool) -> None:
+def deploy_command(ctx: click.Context, as_json: bool, watch: bool, yes: bool) -> None:
     """Deploy the Lambda processor and wire S3, SQS, SNS, EventBridge, DynamoDB and the API."""
     endpoint, source = aws_endpoint(ctx), Settings.from_env().lambda_dir
+    if is_real_aws(endpoint):
+        _confirm_real_account(endpoint, yes)
     result = deploy(endpoint, source)
     _emit(result.to_dict()) if as_json else click.echo(_deploy_table(result))
     if watch:
         _watch(endpoint, source)
+
+
+def _confirm_real_account(endpoint: str, yes: bool) -> None:
+    """A real account is billed and shared: name it (STS), and deploy only when the person
+    says so, here or with --yes. Without a terminal and --yes, refuse before any call."""
+    if not yes and not can_ask():
+        raise click.UsageError(
+            "deploy would change a real AWS account; run it in a terminal to confirm, or with --yes"
+        )
+    who = caller_identity(endpoint)
+    click.echo(
+        f"This deploys to the real AWS account {who.account} ({who.arn}) in region {who.region}.",
+        err=True,
+    )
+    if not yes:
+        click.confirm("Deploy there?", abort=True, err=True)
+
+
+def can_ask() -> bool:
+    """A person can answer a question (stdin is a terminal)."""
+    return sys.stdin.isatty()
 
 
 def _deploy_table(result: DeployResult) -> str:

@@ -7,10 +7,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sandbox.errors import ConfigError
 
-BACKENDS = ("embedded", "compose")
+BACKENDS = ("embedded", "compose", "external")
 DEFAULT_PORTS = {"aws": 4566, "postgres": 55432, "redis": 56379, "app": 8080}
 
 
@@ -27,6 +28,11 @@ class Settings:
     app_dir: Path
     lambda_dir: Path
     backend: str
+    # The external backend's services (None: not configured; for aws: real AWS).
+    aws_endpoint: str | None = None
+    postgres_url: str | None = None
+    redis_url: str | None = None
+    app_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -44,6 +50,7 @@ class Settings:
             app_dir=_dir(env, overrides, "app_dir", _repo_root()),
             lambda_dir=_dir(env, overrides, "lambda_dir", f"{_repo_root()}/lambda"),
             backend=_backend(env),
+            **_external_urls(env),
         )
 
     def repointed(self, env: Mapping[str, str] | None = None) -> Settings:
@@ -81,9 +88,54 @@ def _backend(env: Mapping[str, str]) -> str:
     if name not in BACKENDS:
         raise ConfigError(
             f"SANDBOX_BACKEND={name!r} is not a backend",
-            "use embedded (the default, no Docker needed) or compose (needs Docker)",
+            "use embedded (the default, no Docker needed), compose (needs Docker) or external "
+            "(services the sandbox does not start: SANDBOX_AWS_ENDPOINT, SANDBOX_POSTGRES_URL, "
+            "SANDBOX_REDIS_URL, SANDBOX_APP_URL)",
         )
     return name
+
+
+# The external backend's services: field, variable, accepted schemes, an example.
+EXTERNAL_URLS = (
+    ("aws_endpoint", "SANDBOX_AWS_ENDPOINT", ("http", "https"), "http://10.0.0.5:4566"),
+    ("postgres_url", "SANDBOX_POSTGRES_URL", ("postgresql",), "postgresql://u:pw@10.0.0.5/db"),
+    ("redis_url", "SANDBOX_REDIS_URL", ("redis", "rediss"), "redis://10.0.0.5:6379/0"),
+    ("app_url", "SANDBOX_APP_URL", ("http", "https"), "http://10.0.0.5:8080"),
+)
+
+
+def _external_urls(env: Mapping[str, str]) -> dict[str, str | None]:
+    return {key: _url(env, name, schemes, example) for key, name, schemes, example in EXTERNAL_URLS}
+
+
+def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...], example: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not _parses(raw, schemes):
+        raise ConfigError(
+            f"{name}={_masked(raw)!r} is not a usable URL",
+            f"write it like {example} (scheme {' or '.join(schemes)}), or unset {name}",
+        )
+    return raw.rstrip("/") if schemes[0] == "http" else raw  # an emulator or app: no slash
+
+
+def _parses(raw: str, schemes: tuple[str, ...]) -> bool:
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in schemes and bool(parts.hostname)
+
+
+def _masked(raw: str) -> str:
+    """The URL without its password (error messages get copied into chats and tickets)."""
+    try:
+        password = urlsplit(raw).password
+    except ValueError:
+        return raw
+    return raw.replace(f":{password}@", ":***@", 1) if password else raw
 
 
 OVERRIDES_FILE = "overrides.json"  # in the state dir: where a started lab points the stack

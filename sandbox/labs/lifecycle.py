@@ -16,6 +16,7 @@ from sandbox.config import Settings
 from sandbox.labs import loader
 from sandbox.labs import progress as progress_store
 from sandbox.labs import workspace as ws
+from sandbox.labs.checks.base import Capability, limit
 from sandbox.labs.model import Lab
 from sandbox.stack.backend import Backend
 from sandbox.stack.model import State
@@ -88,12 +89,17 @@ def follow(before: Settings, backend: BackendFactory) -> list[Change]:
     if not status.running:
         return [Change.NOT_RUNNING]
     changes = []
-    if moved_app and status.services["app"].state is not State.STOPPED:
+    runs_app = limit(stack, Capability.CONTROL) is None  # the external backend runs none of ours
+    if moved_app and runs_app and status.services["app"].state is not State.STOPPED:
         stack.stop_service("app")
         stack.start_service("app")
         changes.append(Change.APP_RESTARTED)
     aws = status.services["aws"]
-    if moved_lambda and aws.state is State.HEALTHY and _processor_deployed(aws.url):
+    from sandbox.aws.clients import is_real_aws  # boto3: only when a lab moves the Lambda
+
+    # A real account is changed only by `sandbox deploy`, which names it and asks first.
+    mine = aws.state is State.HEALTHY and not is_real_aws(aws.url)
+    if moved_lambda and mine and _processor_deployed(aws.url):
         from sandbox.aws.deploy import deploy
 
         deploy(aws.url, after.lambda_dir)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sandbox.aws.clients import is_real_aws
 from sandbox.aws.deploy import deploy
 from sandbox.config import Settings
 from sandbox.errors import SandboxError
 from sandbox.labs import progress as progress_store
 from sandbox.labs import workspace as ws
-from sandbox.labs.checks.base import CheckContext, Registry, Status
+from sandbox.labs.checks.base import Capability, CheckContext, Registry, Status, limit
 from sandbox.labs.model import Lab
 from sandbox.labs.runner import LabReport, Listener, run_lab
 from sandbox.stack import resolve_backend
@@ -31,13 +32,17 @@ def prepare(lab: Lab, backend: Backend, settings: Settings, ctx: CheckContext) -
     """The app runs the learner's edited code; their Lambda is (re)deployed."""
     if "app" in lab.workspace and "app" in ctx.endpoints:
         _restart_if_changed(backend, settings)
-    if "lambda" in lab.workspace and "aws" in ctx.endpoints:
-        deploy(ctx.endpoints["aws"], settings.lambda_dir)
+    aws = ctx.endpoints.get("aws")
+    # A real account is changed only by `sandbox deploy`, which names it and asks first.
+    if "lambda" in lab.workspace and aws is not None and not is_real_aws(aws):
+        deploy(aws, settings.lambda_dir)
 
 
 def _restart_if_changed(backend: Backend, settings: Settings) -> None:
     from sandbox.aws.package import fingerprint
 
+    if limit(backend, Capability.CONTROL) is not None:
+        return  # the external backend runs no app of ours: the learner runs theirs elsewhere
     marker = settings.home / APP_FINGERPRINT
     current = repr(fingerprint(settings.app_dir / "app"))
     if marker.exists() and marker.read_text() == current:

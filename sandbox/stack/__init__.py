@@ -1,6 +1,7 @@
-"""The stack: one Backend contract (backend.py), two implementations, one factory.
+"""The stack: one Backend contract (backend.py), three implementations, one factory.
 
-The compose backend is imported only when chosen, so the embedded path never needs Docker.
+The compose and external backends are imported only when chosen, so the embedded path never
+needs Docker (external.py: services the sandbox does not start, by URL, or real AWS).
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ def get_backend(settings: Settings, name: str | None = None) -> Backend:
         from sandbox.stack.compose import ComposeBackend
 
         return ComposeBackend(settings)
+    if chosen == "external":
+        from sandbox.stack.external import ExternalBackend
+
+        return ExternalBackend(settings)
     from sandbox.stack.embedded import EmbeddedBackend
 
     return EmbeddedBackend(settings)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sandbox.aws import browse
+from sandbox.aws.clients import is_real_aws
 from sandbox.aws.deploy import DeployResult, deploy
 from sandbox.aws.events import Firer, FireResult
 from sandbox.aws.package import fingerprint
@@ -160,7 +161,13 @@ class RealSource:
         return repr(fingerprint(self.settings().lambda_dir))
 
     def deploy(self) -> DeployResult:
-        return deploy(self.aws_endpoint(), self.settings().lambda_dir)
+        endpoint = self.aws_endpoint()
+        if is_real_aws(endpoint):  # the CLI names the account and asks; the TUI cannot ask yet
+            raise SandboxError(
+                "the TUI does not deploy to a real AWS account",
+                "run `sandbox deploy` in a terminal: it names the account and asks first",
+            )
+        return deploy(endpoint, self.settings().lambda_dir)
 
     def fire(self, source: str, data: dict[str, Any]) -> FireResult:
         return Firer(self.aws_endpoint()).fire(source, data, timeout=10.0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -34,6 +34,22 @@ class Outcome:
     @classmethod
     def unknown(cls, message: str) -> Outcome:
         return cls(Status.UNKNOWN, message)
+
+
+class Capability(StrEnum):
+    """What a check may need from the stack besides reaching its services. A backend that
+    lacks one says why in its `limits` (the external backend), and the guard makes the check
+    UNKNOWN there."""
+
+    CONTROL = "control"  # stop and start the stack's services (fault checks)
+    LOGS = "logs"  # read the services' logs (Backend.logs)
+
+
+def limit(backend: Any, capability: Capability) -> str | None:
+    """Why `backend` cannot do `capability`, or None when it can (only a backend with limits,
+    the external one, has a `limits` mapping)."""
+    limits: Mapping[str, str] = getattr(backend, "limits", {})
+    return limits.get(capability)
 
 
 class Params(BaseModel):
@@ -70,6 +86,7 @@ class CheckKind:
     params: type[Params]
     evaluate: Evaluate
     needs: Needs = ()
+    requires: tuple[Capability, ...] = ()
 
     def services(self, params: Any) -> tuple[str, ...]:
         return self.needs(params) if callable(self.needs) else self.needs

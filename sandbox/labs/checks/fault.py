@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params
+from sandbox.labs.checks.base import Capability, CheckContext, CheckKind, Outcome, Params
 
 
 class FaultParams(Params):
@@ -42,4 +42,4 @@ def _stopped(params: FaultParams) -> tuple[str, ...]:
     return (params.stop,)
 
 
-KIND = CheckKind("fault", FaultParams, evaluate, needs=_stopped)
+KIND = CheckKind("fault", FaultParams, evaluate, needs=_stopped, requires=(Capability.CONTROL,))

@@ -1,7 +1,9 @@
 """The one guard every check runs behind (the runner's `evaluate_once` calls `run`).
 
 A check whose service cannot be reached is UNKNOWN, never FAILED: a blip of the stack must
-not cost the learner points. The services are the kind's `needs` (`CheckKind.services`):
+not cost the learner points. So is a check whose kind `requires` what the backend cannot do
+(the external backend cannot stop services or read their logs: its `limits` say so). The
+services are the kind's `needs` (`CheckKind.services`):
 
 - before: each must have an endpoint in the context (it was healthy when grading began),
   else "the AWS emulator is not running; start the stack with `sandbox up`";
@@ -22,7 +24,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Status
+from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Status, limit
 from sandbox.stack import NAMES
 
 # Connection-level errors, as (module, class) anywhere in an error's class hierarchy. Matched
@@ -62,6 +64,9 @@ PROBE_TIMEOUT = 1.0
 
 def run(kind: CheckKind, params: Any, ctx: CheckContext) -> Outcome:
     """Evaluate one check behind the guard; errors other than connection errors go on up."""
+    lacking = lacks(kind, ctx)
+    if lacking is not None:
+        return Outcome.unknown(lacking)
     needs = kind.services(params)
     down = next((service for service in needs if ctx.endpoint(service) is None), None)
     if down is not None:
@@ -74,6 +79,11 @@ def run(kind: CheckKind, params: Any, ctx: CheckContext) -> Outcome:
             raise
         return translated
     return _confirmed(outcome, needs, ctx)
+
+
+def lacks(kind: CheckKind, ctx: CheckContext) -> str | None:
+    """Why the backend cannot do what the kind requires, or None when it can."""
+    return next(filter(None, (limit(ctx.control, need) for need in kind.requires)), None)
 
 
 def not_running(service: str) -> Outcome:
@@ -122,6 +132,8 @@ def _confirmed(outcome: Outcome, needs: tuple[str, ...], ctx: CheckContext) -> O
 def _silence(url: str) -> str | None:
     """Why the service at `url` accepts no connection now, or None when it does."""
     parts = urlsplit(url)
+    if not parts.hostname:
+        return None  # nothing to knock on (real AWS: the endpoint is boto3's to choose)
     try:
         with socket.create_connection((parts.hostname, parts.port or 80), PROBE_TIMEOUT):
             return None

@@ -7,7 +7,7 @@ import re
 
 from pydantic import Field
 
-from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params
+from sandbox.labs.checks.base import Capability, CheckContext, CheckKind, Outcome, Params
 from sandbox.stack.logs import is_note
 
 
@@ -61,4 +61,4 @@ def _all_json(lines: list[str], fields: list[str]) -> Outcome | None:
 
 # No `needs`: it reads the service's log through the backend, not the service, and a
 # stopped or crashed service's log still holds the lines the check is about.
-KIND = CheckKind("log_line", LogParams, evaluate)
+KIND = CheckKind("log_line", LogParams, evaluate, requires=(Capability.LOGS,))
