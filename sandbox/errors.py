@@ -5,6 +5,7 @@ The tree::
     SandboxError                 anything the sandbox reports instead of a traceback
     ├── ConfigError              a SANDBOX_* variable or option has a bad value
     ├── BackendUnavailableError  the chosen backend cannot run here (no Docker engine)
+    │   └── UncontrolledServiceError  the external backend was asked to stop/start/read logs
     ├── StateError               the state file is unreadable or corrupt
     ├── StackNotRunningError     a command needs the stack, and it is down
     └── ServiceError             an embedded server could not be started or stopped
@@ -38,6 +39,10 @@ class ConfigError(SandboxError):
 
 class BackendUnavailableError(SandboxError):
     """The chosen backend cannot run on this machine."""
+
+
+class UncontrolledServiceError(BackendUnavailableError):
+    """The external backend was asked to control a service it did not start."""
 
 
 class StateError(SandboxError):

@@ -27,7 +27,12 @@ from urllib.parse import urlsplit
 
 from sandbox.aws.clients import REAL_AWS, caller_identity
 from sandbox.config import EXTERNAL_URLS, Settings
-from sandbox.errors import BackendUnavailableError, ConfigError, SandboxError, StackNotRunningError
+from sandbox.errors import (
+    ConfigError,
+    SandboxError,
+    StackNotRunningError,
+    UncontrolledServiceError,
+)
 from sandbox.services.aws import HEALTH_PATH
 from sandbox.stack import NAMES
 from sandbox.stack.backend import StartResult, unknown_service
@@ -49,10 +54,6 @@ REAL_AWS_NOTE = (
     "real AWS (the standard credential chain and region); status does not call it: "
     "`sandbox up` checks the credentials, `sandbox deploy` names the account and asks first"
 )
-
-
-class UncontrolledServiceError(BackendUnavailableError):
-    """The external backend was asked to control a service it did not start."""
 
 
 @dataclass

@@ -8,14 +8,14 @@ import pytest
 
 from sandbox.aws.clients import REAL_AWS
 from sandbox.config import Settings
-from sandbox.errors import ConfigError
+from sandbox.errors import ConfigError, UncontrolledServiceError
 from sandbox.labs.checks.base import Capability, CheckContext, limit
 from sandbox.labs.checks.fault import KIND as FAULT
 from sandbox.labs.checks.guard import run
 from sandbox.labs.checks.log_line import KIND as LOG_LINE
 from sandbox.stack import get_backend
 from sandbox.stack.embedded import EmbeddedBackend
-from sandbox.stack.external import ExternalBackend, ExternalStatus, UncontrolledServiceError
+from sandbox.stack.external import ExternalBackend, ExternalStatus
 from sandbox.stack.model import ServiceStatus, State
 
 
