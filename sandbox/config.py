@@ -33,6 +33,11 @@ class Settings:
     postgres_url: str | None = None
     redis_url: str | None = None
     app_url: str | None = None
+    # The compose backend: the docker command, the emulator's compose profile, and compose
+    # files applied after compose.yaml (e.g. CI's offline stand-in images).
+    docker: str = "docker"
+    aws_emulator: str = "localstack"
+    compose_files: tuple[Path, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -50,6 +55,9 @@ class Settings:
             app_dir=_dir(env, overrides, "app_dir", _repo_root()),
             lambda_dir=_dir(env, overrides, "lambda_dir", f"{_repo_root()}/lambda"),
             backend=_backend(env),
+            docker=env.get("SANDBOX_DOCKER", "").strip() or "docker",
+            aws_emulator=_emulator(env),
+            compose_files=_compose_files(env),
             **_external_urls(env),
         )
 
@@ -136,6 +144,32 @@ def _masked(raw: str) -> str:
     except ValueError:
         return raw
     return raw.replace(f":{password}@", ":***@", 1) if password else raw
+
+
+EMULATORS = ("localstack", "free")  # the compose backend's AWS emulators (compose profiles)
+
+
+def _emulator(env: Mapping[str, str]) -> str:
+    name = env.get("SANDBOX_AWS_EMULATOR", "").strip().lower() or "localstack"
+    if name not in EMULATORS:
+        raise ConfigError(
+            f"SANDBOX_AWS_EMULATOR={name!r} is not an emulator",
+            "use localstack (the default) or free (ministack), or unset it",
+        )
+    return name
+
+
+def _compose_files(env: Mapping[str, str]) -> tuple[Path, ...]:
+    """SANDBOX_COMPOSE_FILES: files separated as in COMPOSE_FILE (':' on Linux and macOS)."""
+    raw = env.get("SANDBOX_COMPOSE_FILES", "")
+    files = tuple(Path(part).absolute() for part in raw.split(os.pathsep) if part.strip())
+    missing = [str(file) for file in files if not file.is_file()]
+    if missing:
+        raise ConfigError(
+            f"SANDBOX_COMPOSE_FILES names {', '.join(missing)}: no such file",
+            "fix the path, or unset SANDBOX_COMPOSE_FILES to use compose.yaml alone",
+        )
+    return files
 
 
 OVERRIDES_FILE = "overrides.json"  # in the state dir: where a started lab points the stack
