@@ -3,7 +3,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do $$p -c '
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run down status test lint pytest bench clean
+.PHONY: install run down status test lint pytest bench clean test-compose
 
 install: $(VENV)/.installed
 
@@ -35,6 +35,10 @@ lint: install
 
 pytest: install
 	$(BIN)/pytest
+
+## the compose backend on the Docker engine that answers (DOCKER_HOST); skipped when none does
+test-compose: install
+	$(BIN)/pytest -m compose tests/compose
 
 bench: install
 	$(BIN)/python bench/stack_up.py
