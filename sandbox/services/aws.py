@@ -1,5 +1,9 @@
 """The AWS emulator: ministack, run as our child on 127.0.0.1 with state in the state dir.
 
+It runs behind LocalStack's chaos API (`python -m sandbox.services.chaos`: ministack's own
+startup, its app wrapped in-process; see that package), so fault rules and latency live in
+the emulator's memory only, and every stop (`down`, `reset`, a restart) clears them.
+
 Pitfalls handled here: ministack binds 0.0.0.0 unless BIND_HOST is set; its IoT mTLS and
 SFTP listeners open extra ports on every interface unless disabled; it persists state only
 with PERSIST_STATE/S3_PERSIST and only on a graceful stop (SIGTERM), never on SIGKILL.
@@ -33,6 +37,7 @@ from sandbox.services.process import (
 )
 
 SERVICE = "aws"
+CHAOS_MODULE = "sandbox.services.chaos"  # ministack's main(), its app behind the chaos API
 HEALTH_PATH = "/_localstack/health"
 REGION = "us-east-1"
 MAPPINGS_PATH = "/2015-03-31/event-source-mappings/"
@@ -61,6 +66,7 @@ class AwsConfig:
     home: Path
     port: int = 4566
     start_timeout: float = 30.0
+    chaos: bool = True  # False: bare `python -m ministack` (what the overhead benchmark compares)
 
     @property
     def data_dir(self) -> Path:
@@ -104,20 +110,26 @@ def _reanchor_or_stop(server: ServerProcess, config: AwsConfig) -> None:
 
 
 def launch(config: AwsConfig) -> ServerProcess:
-    """Start the bare emulator (as compose or a person would) and return once it answers."""
+    """Start the emulator, without re-anchoring its stream triggers, and return once it
+    answers."""
     if importlib.util.find_spec("ministack") is None:
         raise BinaryNotFoundError(
             SERVICE, "the ministack emulator is not installed", "run `make install`"
         )
     ensure_port_free(SERVICE, config.port, "SANDBOX_AWS_PORT")
     _prepare(config)
-    argv = [sys.executable, "-m", "ministack"]
-    popen = spawn(SERVICE, argv, config.log_path, env=environment(config), cwd=config.data_dir)
+    popen = spawn(
+        SERVICE, argv(config), config.log_path, env=environment(config), cwd=config.data_dir
+    )
     server = ServerProcess(
         SERVICE, popen, config.port, url(config.port), config.log_path, signal.SIGTERM
     )
     wait_until_ready(server, readiness(config.port), config.start_timeout)
     return server
+
+
+def argv(config: AwsConfig) -> list[str]:
+    return [sys.executable, "-m", CHAOS_MODULE if config.chaos else "ministack"]
 
 
 def environment(config: AwsConfig) -> dict[str, str]:

@@ -1,0 +1,26 @@
+"""`python -m sandbox.services.chaos`: ministack, started by its own `main()`, serving its app
+wrapped in the chaos middleware.
+
+Why this way: ministack's `main()` does more than call hypercorn (its pid file, a SIGTERM
+handler that lets state persist, the fd limit, the health-log filter, TLS, keep-alive 75 s),
+and its ASGI lifespan loads the persisted state and starts the pollers. `main()` serves the
+module-level `ministack.app.app`, looked up when it runs, so rebinding that one name before
+calling it keeps every setting and every environment variable (GATEWAY_PORT, BIND_HOST, ...)
+exactly as `python -m ministack` has them, with nothing copied. The lifespan messages pass
+through the middleware untouched.
+"""
+
+from __future__ import annotations
+
+from sandbox.services.chaos.middleware import ChaosMiddleware
+
+
+def main() -> None:
+    import ministack.app as emulator
+
+    emulator.app = ChaosMiddleware(emulator.app)
+    emulator.main()
+
+
+if __name__ == "__main__":
+    main()
