@@ -77,11 +77,11 @@ def test_a_toxic_added_to_a_live_connection_applies_at_once_and_leaves_when_remo
     api: Api, echo_port: int
 ) -> None:
     with client(echo_port) as sock:
-        assert round_trip(sock) < 0.15
-        api.toxic("p", type="latency", attributes={"latency": 200})
-        assert round_trip(sock) >= 0.195
+        assert round_trip(sock) < 0.3  # far below the toxic's, even on a loaded machine
+        api.toxic("p", type="latency", attributes={"latency": 400})
+        assert round_trip(sock) >= 0.395
         api.delete("/proxies/p/toxics/latency_downstream")
-        assert round_trip(sock) < 0.15
+        assert round_trip(sock) < 0.3
 
 
 def test_removing_a_latency_toxic_releases_the_data_it_holds(api: Api, echo_port: int) -> None:
@@ -97,12 +97,12 @@ def test_removing_a_latency_toxic_releases_the_data_it_holds(api: Api, echo_port
 
 def test_timeout_drops_the_data_and_closes_after_the_timeout(api: Api, echo_port: int) -> None:
     api.toxic("p", type="timeout", attributes={"timeout": 300})
+    began = time.monotonic()  # before connecting: the proxy may accept before we look
     with client(echo_port) as sock:
-        began = time.monotonic()
         sock.sendall(b"lost")
         data, closed_at = read_until_closed(sock)
     assert data == b""
-    assert 0.29 <= closed_at - began < 0.3 + SLACK
+    assert 0.3 <= closed_at - began < 0.3 + SLACK
 
 
 def test_timeout_zero_drops_the_data_until_the_toxic_is_removed(api: Api, echo_port: int) -> None:
@@ -146,11 +146,11 @@ def test_slow_close_delays_the_close(api: Api) -> None:
     with serving(send_then_close(b"bye")) as upstream:
         port = api.proxy("p", upstream.port)
         api.toxic("p", type="slow_close", attributes={"delay": 400})
+        began = time.monotonic()  # before connecting: the upstream closes as soon as it can
         with client(port) as sock:
-            began = time.monotonic()
             data, closed_at = read_until_closed(sock)
     assert data == b"bye"
-    assert 0.39 <= closed_at - began < 0.4 + SLACK
+    assert 0.4 <= closed_at - began < 0.4 + SLACK
 
 
 def test_limit_data_closes_after_the_limit(api: Api, echo_port: int) -> None:
@@ -194,13 +194,16 @@ def test_toxicity_one_always_applies(api: Api, echo_port: int) -> None:
 
 def test_toxicity_applies_per_connection(api: Api, echo_port: int) -> None:
     api.toxic("p", type="latency", toxicity=0.5, attributes={"latency": 150})
-    slow = 0
+    slow = mixed = 0
     for _ in range(24):
         with client(echo_port) as sock:
-            times = [round_trip(sock) for _ in range(2)]
-        assert (min(times) >= 0.145) == (max(times) >= 0.145), times  # all or nothing
-        slow += min(times) >= 0.145
-    assert 3 <= slow <= 21  # 24 fair coins: outside this range about once in 14,000 runs
+            delayed = [round_trip(sock) >= 0.15 for _ in range(2)]
+        slow += all(delayed)  # a toxic never makes a trip faster: both slow means it applied
+        mixed += any(delayed) and not all(delayed)
+    assert 3 <= slow <= 21  # 24 fair coins: outside this about once in 28,000 runs
+    # Rolled per connection, a toxic delays both trips or neither; one slow trip of two is a
+    # stall of a loaded machine (rolled per chunk, about half the connections would mix).
+    assert mixed <= 3
 
 
 def test_two_latency_toxics_add_up(api: Api, echo_port: int) -> None:
