@@ -15,7 +15,7 @@ from urllib.parse import quote
 from sandbox.errors import SandboxError, StackNotRunningError
 
 HINTS = {
-    400: "check the toxic's type and attributes (`sandbox fault add --help` lists them)",
+    400: "fix what the message names (`sandbox fault add --help` lists each toxic's attributes)",
     404: "`sandbox fault list` shows the proxies and their toxics",
     409: "pick another name or port, or remove the existing one first",
 }

@@ -22,6 +22,7 @@ from sandbox.faults.addresses import AddressError, parse_listen, parse_upstream
 
 Stream = Literal["upstream", "downstream"]
 STREAMS: tuple[Stream, ...] = ("upstream", "downstream")
+_STREAM_NAMES: dict[str, Stream] = {stream: stream for stream in STREAMS}
 MAX_MS = 3_600_000  # an hour: a longer fault is a typo that would hang a lab
 M = TypeVar("M", bound=BaseModel)
 
@@ -271,13 +272,12 @@ def _stream(raw: str | None, kind: str) -> Stream:
                 400,
             )
         return "upstream"
-    if raw is None:
-        return "downstream"
-    if raw not in STREAMS:
+    stream = _STREAM_NAMES.get(raw or "downstream")
+    if stream is None:
         raise ApiError(
             f"stream was invalid, can be either upstream or downstream: got {raw!r}", 400
         )
-    return "upstream" if raw == "upstream" else "downstream"
+    return stream
 
 
 def _listen(text: str) -> str:
