@@ -13,7 +13,7 @@ from tests.compose.conftest import SANDBOX
 pytestmark = pytest.mark.compose
 
 
-@pytest.mark.parametrize("command", [("up",), ("status",), ("logs", "app"), ("down",)])
+@pytest.mark.parametrize("command", [("up",), ("status",), ("logs", "app")])
 def test_no_engine_is_one_clear_message(tmp_path: Path, command: tuple[str, ...]) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}
     env["DOCKER_HOST"] = f"unix://{tmp_path / 'no-such.sock'}"
