@@ -33,10 +33,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from stack_up import SERVICES, BenchError, cli_failure, parse_json, run_cli
+from stack_up import BenchError, cli_failure, parse_json, run_cli
 
-from sandbox.services.process import free_ports
 from sandbox.stack.compose import project_name
+from sandbox.stack.specs import free_port_variables
 
 REPO = Path(__file__).resolve().parents[1]
 BUILD = REPO / ".ci" / "docker" / "build-images"
@@ -96,9 +96,7 @@ def compose_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}
     env.update(SANDBOX_HOME=str(home), SANDBOX_AWS_EMULATOR="free")
     env["SANDBOX_COMPOSE_FILES"] = str(OFFLINE)
-    for service, port in zip(SERVICES, free_ports(len(SERVICES)), strict=True):
-        env[f"SANDBOX_{service.upper()}_PORT"] = str(port)
-    return env
+    return {**env, **free_port_variables()}
 
 
 def up(env: dict[str, str]) -> tuple[float, dict[str, float]]:

@@ -50,11 +50,10 @@ from sandbox.aws.events import SOURCES, EventTimeout, Firer, post_json
 from sandbox.aws.names import REGION, Names
 from sandbox.config import Settings
 from sandbox.errors import SandboxError
-from sandbox.services.process import free_ports
 from sandbox.stack.embedded import EmbeddedBackend
+from sandbox.stack.specs import free_port_variables
 
 GOAL: dict[str, float] = {"p50_ms_max": 60, "p95_ms_max": 200}
-PORT_SERVICES = ("postgres", "redis", "aws", "app")
 WARMUP = 3  # per source: the first delivery starts a Lambda worker (~0.5 s), not counted
 EVENT_TIMEOUT = 5.0  # seconds for one item to appear before the event counts as an error
 POLL_SECONDS = 0.005  # short, to resolve ~10 ms; each poll is one cheap loopback call
@@ -91,9 +90,7 @@ class SourceRun:
 def bench_settings(home: Path) -> Settings:
     # Keep the caller's other SANDBOX_* (e.g. SANDBOX_POSTGRES_BIN_DIR); override home and ports.
     env = {**os.environ, "SANDBOX_HOME": str(home), "SANDBOX_BACKEND": "embedded"}
-    for service, port in zip(PORT_SERVICES, free_ports(len(PORT_SERVICES)), strict=True):
-        env[f"SANDBOX_{service.upper()}_PORT"] = str(port)
-    return Settings.from_env(env)
+    return Settings.from_env({**env, **free_port_variables()})
 
 
 def one_line(err: SandboxError) -> str:

@@ -23,17 +23,14 @@ from sandbox.errors import SandboxError
 from sandbox.labs import loader, session
 from sandbox.labs import workspace as ws
 from sandbox.labs.checks.base import Status
-from sandbox.services.process import free_ports
 from sandbox.stack.embedded import EmbeddedBackend
+from sandbox.stack.specs import free_port_variables
 
 GOAL_SECONDS = 1.0
 
 
 def stack_env(home: Path) -> dict[str, str]:
-    env = {"SANDBOX_HOME": str(home)}
-    for service in ("postgres", "redis", "aws", "app"):
-        env[f"SANDBOX_{service.upper()}_PORT"] = str(free_ports()[0])
-    return env
+    return {"SANDBOX_HOME": str(home), **free_port_variables()}
 
 
 def grade_lab(lab_id: str, env: dict[str, str], tmp: Path, runs: int) -> dict[str, Any]:

@@ -58,10 +58,10 @@ from sandbox.aws.events import SOURCES, Firer
 from sandbox.aws.names import Names
 from sandbox.config import Settings
 from sandbox.errors import SandboxError
-from sandbox.services.process import free_ports
 from sandbox.stack.embedded import EmbeddedBackend
+from sandbox.stack.specs import free_port_variables
 
-SERVICES = ("postgres", "redis", "aws", "app")  # also the order faults take
+FAULTED = ("postgres", "redis", "aws", "app")  # the order faults take
 USERS_PATH = "/api/users"
 REQUEST_TIMEOUT = 10.0  # seconds; a stalled request shows as unreachable (timeout)
 APP_PAUSE = 0.05  # seconds between one worker's requests: a steady trickle, not a flood
@@ -144,9 +144,7 @@ def last_fault_before(windows: Iterable[Window], moment: float) -> str:
 def bench_settings(home: Path) -> Settings:
     # Keep the caller's other SANDBOX_* (e.g. SANDBOX_POSTGRES_BIN_DIR); override home and ports.
     env = {**os.environ, "SANDBOX_HOME": str(home), "SANDBOX_BACKEND": "embedded"}
-    for service, port in zip(SERVICES, free_ports(len(SERVICES)), strict=True):
-        env[f"SANDBOX_{service.upper()}_PORT"] = str(port)
-    return Settings.from_env(env)
+    return Settings.from_env({**env, **free_port_variables()})
 
 
 def start_and_deploy(stack: EmbeddedBackend) -> dict[str, float]:
@@ -182,7 +180,7 @@ def inject_faults(
     turn = 0
     while (turn + 1) * args.every < args.seconds - args.down:
         sleep_until(clock, (turn + 1) * args.every)
-        windows.append(take_down(stack, clock, SERVICES[turn % len(SERVICES)], args.down))
+        windows.append(take_down(stack, clock, FAULTED[turn % len(FAULTED)], args.down))
         tracker.note(stack)  # the restarted service has a new pid
         turn += 1
     return windows

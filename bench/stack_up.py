@@ -31,10 +31,10 @@ from typing import Any
 
 import psutil
 
-from sandbox.services.process import free_ports
+from sandbox.stack.specs import SERVICE_NAMES, free_port_variables
 
 GOAL: dict[str, float] = {"warm_up_s_max": 2, "cold_up_s_max": 4, "idle_rss_mb_max": 300}
-SERVICES = ("postgres", "redis", "aws", "app")
+SERVICES = SERVICE_NAMES
 UP_TIMEOUT = 120.0  # passed to `sandbox up --timeout`
 CLI_GRACE = 60.0  # on top of UP_TIMEOUT: the CLI itself must answer by then
 MB = 1024 * 1024
@@ -137,9 +137,7 @@ def sandbox_env(home: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["SANDBOX_HOME"] = str(home)
     env["SANDBOX_BACKEND"] = "embedded"  # the compose backend needs Docker; not measured here
-    for service, port in zip(SERVICES, free_ports(len(SERVICES)), strict=True):
-        env[f"SANDBOX_{service.upper()}_PORT"] = str(port)
-    return env
+    return {**env, **free_port_variables()}
 
 
 def configured_ports(env: dict[str, str]) -> set[int]:

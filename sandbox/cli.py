@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from sandbox import __version__, cli_aws, cli_check, cli_labs, cli_tui
+from sandbox import __version__, cli_aws, cli_chaos, cli_check, cli_faults, cli_labs, cli_tui
 from sandbox.config import BACKENDS, Settings
 from sandbox.errors import SandboxError
 from sandbox.stack import remember_backend, resolve_backend
@@ -16,6 +16,7 @@ from sandbox.stack.backend import Backend
 from sandbox.stack.logs import parse_since
 from sandbox.stack.model import StackStatus, State
 from sandbox.stack.render import status_table
+from sandbox.stack.specs import SERVICE_NAMES
 
 
 def main() -> None:
@@ -65,7 +66,14 @@ def _backend(ctx: click.Context, settings: Settings) -> Backend:
     return resolve_backend(settings, ctx.obj.get("backend"))
 
 
-for _command in [*cli_aws.COMMANDS, cli_labs.lab_group, cli_check.check, *cli_tui.COMMANDS]:
+for _command in [
+    *cli_aws.COMMANDS,
+    cli_labs.lab_group,
+    cli_check.check,
+    *cli_tui.COMMANDS,
+    *cli_faults.COMMANDS,
+    *cli_chaos.COMMANDS,
+]:
     cli.add_command(_command)
 
 
@@ -116,7 +124,7 @@ def down(ctx: click.Context, as_json: bool) -> None:
         click.echo("Stopped. Data is kept in the state directory; `sandbox up` brings it back.")
 
 
-SERVICE_ARG = click.argument("service", type=click.Choice(["postgres", "redis", "aws", "app"]))
+SERVICE_ARG = click.argument("service", type=click.Choice(SERVICE_NAMES))
 
 
 @cli.command("stop")

@@ -7,18 +7,15 @@ to the same server.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from typing import Any
 
 import click
 
-from sandbox.errors import ConfigError
+from sandbox.config import Settings
 from sandbox.faults.client import FaultsClient
 from sandbox.faults.model import ATTRIBUTES, Attributes
 
-PORT_VARIABLE = "SANDBOX_FAULTS_PORT"
-DEFAULT_PORT = 8474
 HTTP_COUNTS = (("requests_aborted", "requests aborted"), ("requests_delayed", "requests delayed"))
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 STREAMS = {
@@ -29,22 +26,8 @@ STREAMS = {
 }
 
 
-def faults_port(env: Mapping[str, str] | None = None) -> int:
-    """The faults API's port: SANDBOX_FAULTS_PORT, else Toxiproxy's 8474."""
-    env = os.environ if env is None else env
-    raw = env.get(PORT_VARIABLE, "").strip()
-    if not raw:
-        return DEFAULT_PORT
-    if not raw.isdigit() or not 1024 <= int(raw) <= 65535:
-        raise ConfigError(
-            f"{PORT_VARIABLE}={raw!r} is not a usable port",
-            f"set {PORT_VARIABLE} to a number from 1024 to 65535, or unset it for {DEFAULT_PORT}",
-        )
-    return int(raw)
-
-
 def _client() -> FaultsClient:
-    return FaultsClient(f"http://127.0.0.1:{faults_port()}")
+    return FaultsClient(f"http://127.0.0.1:{Settings.from_env().ports['faults']}")
 
 
 def _echo_json(value: Any) -> None:

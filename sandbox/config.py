@@ -10,9 +10,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sandbox.errors import ConfigError
+from sandbox.services.registry import SERVICES  # its modules import Settings for types only
 
 BACKENDS = ("embedded", "compose", "external")
-DEFAULT_PORTS = {"aws": 4566, "postgres": 55432, "redis": 56379, "app": 8080}
 
 
 @dataclass(frozen=True)
@@ -20,10 +20,7 @@ class Settings:
     """Where state lives and which ports the services use."""
 
     home: Path
-    postgres_port: int
-    redis_port: int
-    app_port: int
-    aws_port: int
+    ports: Mapping[str, int]  # every registered service's port (SANDBOX_<NAME>_PORT)
     postgres_bin_dir: Path | None
     app_dir: Path
     lambda_dir: Path
@@ -47,10 +44,7 @@ class Settings:
         overrides = read_overrides(home)
         return cls(
             home=home,
-            postgres_port=_port(env, "postgres"),
-            redis_port=_port(env, "redis"),
-            app_port=_port(env, "app"),
-            aws_port=_port(env, "aws"),
+            ports=_ports(env),
             postgres_bin_dir=Path(pg_bin) if pg_bin else None,
             app_dir=_dir(env, overrides, "app_dir", _repo_root()),
             lambda_dir=_dir(env, overrides, "lambda_dir", f"{_repo_root()}/lambda"),
@@ -60,6 +54,23 @@ class Settings:
             compose_files=_compose_files(env),
             **_external_urls(env),
         )
+
+    # Shortcuts for the services the core itself talks to; any service: ports[name].
+    @property
+    def postgres_port(self) -> int:
+        return self.ports["postgres"]
+
+    @property
+    def redis_port(self) -> int:
+        return self.ports["redis"]
+
+    @property
+    def aws_port(self) -> int:
+        return self.ports["aws"]
+
+    @property
+    def app_port(self) -> int:
+        return self.ports["app"]
 
     def repointed(self, env: Mapping[str, str] | None = None) -> Settings:
         """The same settings with the app's and the Lambda's folders read again: a lab
@@ -73,15 +84,18 @@ class Settings:
         )
 
 
-def _port(env: Mapping[str, str], service: str) -> int:
-    name = f"SANDBOX_{service.upper()}_PORT"
+def _ports(env: Mapping[str, str]) -> dict[str, int]:
+    return {d.name: _port(env, d.port_variable, d.default_port) for d in SERVICES}
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
-        return DEFAULT_PORTS[service]
+        return default
     if not raw.isdigit() or not 1024 <= int(raw) <= 65535:
         raise ConfigError(
             f"{name}={raw!r} is not a usable port",
-            f"set {name} to a number from 1024 to 65535, or unset it for {DEFAULT_PORTS[service]}",
+            f"set {name} to a number from 1024 to 65535, or unset it for {default}",
         )
     return int(raw)
 

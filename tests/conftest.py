@@ -22,6 +22,7 @@ from sandbox.services import postgres
 from sandbox.services import redis as redis_service
 from sandbox.services.process import ServerProcess
 from sandbox.stack.embedded import EmbeddedBackend
+from sandbox.stack.specs import free_port_variables
 from tests.helpers import free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -86,14 +87,7 @@ def client(flask_app: Flask, clean_state: None) -> FlaskClient:
 
 def stack_settings(home: Path, **extra: str) -> Settings:
     """Settings for a whole stack on free ports in `home`."""
-    env = {
-        "SANDBOX_HOME": str(home),
-        "SANDBOX_POSTGRES_PORT": str(free_port()),
-        "SANDBOX_REDIS_PORT": str(free_port()),
-        "SANDBOX_AWS_PORT": str(free_port()),
-        "SANDBOX_APP_PORT": str(free_port()),
-        **extra,
-    }
+    env = {"SANDBOX_HOME": str(home), **free_port_variables(), **extra}
     return Settings.from_env(env)
 
 

@@ -14,8 +14,8 @@ from sandbox.labs.checks.base import Registry, Status
 from sandbox.labs.model import Lab
 from sandbox.labs.runner import LabReport, run_lab
 from sandbox.labs.session import context, prepare
-from sandbox.services.process import free_ports
 from sandbox.stack.embedded import EmbeddedBackend
+from sandbox.stack.specs import free_port_variables
 
 
 @dataclass
@@ -68,8 +68,6 @@ def judge(lab: Lab, solution: LabReport, starter: LabReport) -> list[str]:
 
 
 def _isolated_env(home: Path, dirs: dict[str, Path]) -> dict[str, str]:
-    env = {"SANDBOX_HOME": str(home)}
-    for service in ("postgres", "redis", "aws", "app"):
-        env[f"SANDBOX_{service.upper()}_PORT"] = str(free_ports()[0])
+    env = {"SANDBOX_HOME": str(home), **free_port_variables()}
     env.update({f"SANDBOX_{key.upper()}": str(value) for key, value in dirs.items()})
     return env

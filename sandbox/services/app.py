@@ -12,10 +12,18 @@ import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from sandbox import __version__
 from sandbox.errors import BinaryNotFoundError, DataDirError
 from sandbox.readiness import HttpCheck
+from sandbox.services import postgres
+from sandbox.services import redis as redis_service
+from sandbox.services.base import ServiceDef
 from sandbox.services.process import ServerProcess, ensure_port_free, spawn, wait_until_ready
+
+if TYPE_CHECKING:
+    from sandbox.config import Settings
 
 SERVICE = "app"
 
@@ -98,3 +106,33 @@ def _environment(config: AppServiceConfig) -> dict[str, str]:
 
 def readiness(port: int) -> HttpCheck:
     return HttpCheck(f"{url(port)}/health")
+
+
+def start_from(settings: Settings) -> ServerProcess:
+    # Where the app's code lives is read at each start: `sandbox lab start/stop` points it
+    # at a workspace or back, then restarts only the app.
+    return start(app_config(settings.repointed()))
+
+
+def app_config(settings: Settings) -> AppServiceConfig:
+    return AppServiceConfig(
+        home=settings.home,
+        app_dir=settings.app_dir,
+        database_url=postgres.url(settings.postgres_port),
+        redis_url=redis_service.url(settings.redis_port),
+        port=settings.app_port,
+        # Config the app must read from its environment (lab 01 checks it does).
+        extra_env={"ENVIRONMENT": "sandbox", "APP_VERSION": __version__},
+    )
+
+
+DEFINITION = ServiceDef(
+    name=SERVICE,
+    title="app",
+    default_port=8080,
+    launch=start_from,
+    readiness=lambda s: readiness(s.app_port),
+    url=url,
+    depends_on=("postgres", "redis"),
+    container_port=8080,
+)

@@ -24,10 +24,11 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.errors import BinaryNotFoundError, DataDirError, ServiceStartError
 from sandbox.readiness import HttpCheck
+from sandbox.services.base import ServiceDef
 from sandbox.services.process import (
     ServerProcess,
     ensure_port_free,
@@ -35,6 +36,9 @@ from sandbox.services.process import (
     tail,
     wait_until_ready,
 )
+
+if TYPE_CHECKING:
+    from sandbox.config import Settings
 
 SERVICE = "aws"
 CHAOS_MODULE = "sandbox.services.chaos"  # ministack's main(), its app behind the chaos API
@@ -237,3 +241,18 @@ def _call(
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
         answer = response.read()
     return dict(json.loads(answer)) if answer.strip() else {}
+
+
+def start_from(settings: Settings) -> ServerProcess:
+    return start(AwsConfig(settings.home, settings.aws_port))
+
+
+DEFINITION = ServiceDef(
+    name=SERVICE,
+    title="AWS emulator",
+    default_port=4566,
+    launch=start_from,
+    readiness=lambda s: readiness(s.aws_port),
+    url=url,
+    container_port=4566,
+)

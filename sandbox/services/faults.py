@@ -12,10 +12,15 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sandbox.errors import DataDirError
 from sandbox.readiness import HttpCheck
+from sandbox.services.base import ServiceDef
 from sandbox.services.process import ServerProcess, ensure_port_free, spawn, wait_until_ready
+
+if TYPE_CHECKING:
+    from sandbox.config import Settings
 
 SERVICE = "faults"
 DEFAULT_PORT = 8474  # Toxiproxy's, so clients find it without configuration
@@ -83,3 +88,17 @@ def _prepare_data_dir(data_dir: Path) -> None:
 
 
 __all__ = ["DEFAULT_PORT", "SERVICE", "FaultsConfig", "argv", "readiness", "start", "url", "wipe"]
+
+
+def start_from(settings: Settings) -> ServerProcess:
+    return start(FaultsConfig(settings.home, settings.ports[SERVICE]))
+
+
+DEFINITION = ServiceDef(
+    name=SERVICE,
+    title="fault injector",
+    default_port=DEFAULT_PORT,
+    launch=start_from,
+    readiness=lambda s: readiness(s.ports[SERVICE]),
+    url=url,
+)

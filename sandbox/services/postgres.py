@@ -15,11 +15,13 @@ import signal
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg2
 
 from sandbox.errors import BinaryNotFoundError, DataDirError, ServiceStartError
 from sandbox.readiness import CommandCheck
+from sandbox.services.base import ServiceDef
 from sandbox.services.process import (
     ServerProcess,
     ensure_port_free,
@@ -27,6 +29,9 @@ from sandbox.services.process import (
     tail,
     wait_until_ready,
 )
+
+if TYPE_CHECKING:
+    from sandbox.config import Settings
 
 SERVICE = "postgres"
 USER = "sandbox"
@@ -245,4 +250,28 @@ def wipe(config: PostgresConfig) -> None:
     shutil.rmtree(config.service_dir, ignore_errors=True)
 
 
-__all__ = ["STOP_SIGNAL", "PostgresConfig", "data_location", "find_bin_dir", "start", "url", "wipe"]
+def start_from(settings: Settings) -> ServerProcess:
+    return start(PostgresConfig(settings.home, settings.postgres_port, settings.postgres_bin_dir))
+
+
+DEFINITION = ServiceDef(
+    name=SERVICE,
+    title="PostgreSQL",
+    default_port=55432,
+    launch=start_from,
+    readiness=lambda s: readiness(s.postgres_port, s.postgres_bin_dir),
+    url=url,
+    stop_signal=STOP_SIGNAL,
+    container_port=5432,
+)
+
+__all__ = [
+    "DEFINITION",
+    "STOP_SIGNAL",
+    "PostgresConfig",
+    "data_location",
+    "find_bin_dir",
+    "start",
+    "url",
+    "wipe",
+]

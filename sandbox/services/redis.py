@@ -11,10 +11,15 @@ import shutil
 import signal
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sandbox.errors import BinaryNotFoundError, DataDirError
 from sandbox.readiness import TcpCheck, redis_ping
+from sandbox.services.base import ServiceDef
 from sandbox.services.process import ServerProcess, ensure_port_free, spawn, wait_until_ready
+
+if TYPE_CHECKING:
+    from sandbox.config import Settings
 
 SERVICE = "redis"
 PATH_CANDIDATES = ("redis-server", "valkey-server")
@@ -112,3 +117,18 @@ def _argv(binary: Path, config: RedisConfig) -> list[str]:
 
 def readiness(port: int) -> TcpCheck:
     return redis_ping(port)
+
+
+def start_from(settings: Settings) -> ServerProcess:
+    return start(RedisConfig(settings.home, settings.redis_port))
+
+
+DEFINITION = ServiceDef(
+    name=SERVICE,
+    title="Redis",
+    default_port=56379,
+    launch=start_from,
+    readiness=lambda s: readiness(s.redis_port),
+    url=url,
+    container_port=6379,
+)

@@ -13,6 +13,7 @@ from sandbox.config import BACKENDS, Settings
 from sandbox.errors import StackNotRunningError
 from sandbox.stack.backend import Backend
 from sandbox.stack.model import State
+from sandbox.stack.specs import TITLES
 
 
 def choose_backend(
@@ -64,7 +65,7 @@ def healthy_endpoint(backend: Backend, service: str) -> str:
     return backend.endpoint(service)
 
 
-NAMES = {"aws": "AWS emulator", "app": "app", "postgres": "PostgreSQL", "redis": "Redis"}
+NAMES = TITLES  # service -> its name for people ("AWS emulator")
 
 
 BACKEND_MEMORY = "backend"  # file in the state dir: the backend the last `up` used

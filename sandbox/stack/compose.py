@@ -36,24 +36,19 @@ from sandbox.errors import (
     ServiceStartError,
     StackNotRunningError,
 )
-from sandbox.services import app as app_service
 from sandbox.services import aws as aws_service
-from sandbox.services import postgres as postgres_service
-from sandbox.services import redis as redis_service
+from sandbox.services.registry import SERVICES
 from sandbox.stack.backend import StartResult, unknown_service
 from sandbox.stack.model import ServiceStatus, StackStatus, State
-from sandbox.stack.specs import SERVICE_NAMES, service_specs
+from sandbox.stack.specs import port_variables, service_specs
 
 COMPOSE_FILE = Path(__file__).resolve().parents[2] / "compose.yaml"
 RUNTIME_FILE = "compose/runtime.json"  # in the state dir; JSON is YAML to compose
 EMULATOR_SERVICES = {"localstack": "aws", "free": "aws-free"}  # profile -> compose service
-CONTAINER_PORTS = {"postgres": 5432, "redis": 6379, "aws": 4566, "app": 8080}
-SERVICE_URLS: dict[str, Callable[[int], str]] = {
-    "postgres": postgres_service.url,
-    "redis": redis_service.url,
-    "aws": aws_service.url,
-    "app": app_service.url,
-}
+# The services compose.yaml runs: every registered one with a port inside a container.
+CONTAINER_PORTS = {d.name: d.container_port for d in SERVICES if d.container_port is not None}
+COMPOSE_SERVICES = tuple(CONTAINER_PORTS)
+SERVICE_URLS: dict[str, Callable[[int], str]] = {d.name: d.url for d in SERVICES}
 START_TIMEOUT = 600.0  # the first start pulls images and builds the app
 STOP_TIMEOUT = 30
 ENGINE_TIMEOUT = 15
@@ -132,7 +127,7 @@ class ComposeBackend:
 
     def endpoint(self, service: str) -> str:
         """The published 127.0.0.1 URL of a running service, else the configured one."""
-        if service not in SERVICE_NAMES:
+        if service not in COMPOSE_SERVICES:
             raise unknown_service(service)
         return self.status().services[service].url
 
@@ -165,14 +160,8 @@ class ComposeBackend:
 
     def environment(self) -> dict[str, str]:
         """What compose.yaml's ${...} and profiles read: the ports and the emulator."""
-        s = self.settings
-        return {
-            "COMPOSE_PROFILES": self.profile,
-            "SANDBOX_POSTGRES_PORT": str(s.postgres_port),
-            "SANDBOX_REDIS_PORT": str(s.redis_port),
-            "SANDBOX_AWS_PORT": str(s.aws_port),
-            "SANDBOX_APP_PORT": str(s.app_port),
-        }
+        ports = {n: p for n, p in self.settings.ports.items() if n in COMPOSE_SERVICES}
+        return {"COMPOSE_PROFILES": self.profile, **port_variables(ports)}
 
     def runtime_overrides(self) -> dict[str, Any]:
         """The app as the embedded backend runs it (see the module's docstring)."""
@@ -213,9 +202,9 @@ class ComposeBackend:
         if service == "supervisor":
             raise ConfigError(
                 "the compose backend has no supervisor log: Docker runs the services",
-                f"ask for one of: {', '.join(SERVICE_NAMES)}",
+                f"ask for one of: {', '.join(COMPOSE_SERVICES)}",
             )
-        if service not in SERVICE_NAMES:
+        if service not in COMPOSE_SERVICES:
             raise unknown_service(service)
 
     def _require_running(self, service: str) -> None:
@@ -335,7 +324,7 @@ def project_name(home: Path) -> str:
 def stack_status(inspected: list[dict[str, Any]], settings: Settings, profile: str) -> StackStatus:
     """Map `docker inspect` output of the project's containers to the common status shape.
     Only the chosen emulator's container counts as `aws`."""
-    specs = service_specs(settings)
+    specs = {n: s for n, s in service_specs(settings).items() if n in COMPOSE_SERVICES}
     services = {n: ServiceStatus(n, State.STOPPED, s.port, s.url) for n, s in specs.items()}
     ignored = {"aws", "aws-free"} - {EMULATOR_SERVICES[profile]}
     for container in inspected:

@@ -30,7 +30,7 @@ from sandbox.stack import adopt, statefile, supervisor
 from sandbox.stack import logs as log_files
 from sandbox.stack.backend import StartResult, unknown_service
 from sandbox.stack.model import ServiceStatus, StackStatus, State
-from sandbox.stack.specs import SERVICE_NAMES, STOP_ORDER, service_specs
+from sandbox.stack.specs import SERVICE_NAMES, STOP_ORDER, port_variables, service_specs
 
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 45.0
@@ -289,13 +289,7 @@ def _log_names(service: str | None) -> list[str]:
 
 
 def _settings_env(settings: Settings) -> dict[str, str]:
-    env = {
-        "SANDBOX_HOME": str(settings.home),
-        "SANDBOX_POSTGRES_PORT": str(settings.postgres_port),
-        "SANDBOX_REDIS_PORT": str(settings.redis_port),
-        "SANDBOX_AWS_PORT": str(settings.aws_port),
-        "SANDBOX_APP_PORT": str(settings.app_port),
-    }
+    env = {"SANDBOX_HOME": str(settings.home), **port_variables(settings.ports)}
     # A folder set explicitly (SANDBOX_APP_DIR, ...) is passed on; one that comes from a
     # started lab is not, so the supervisor reads it again when it restarts the app.
     followed = settings.repointed(env={})

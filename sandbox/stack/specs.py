@@ -1,20 +1,23 @@
-"""The four services of the stack, their ports, readiness checks and environment.
+"""The services of the stack as these settings place them: port, URL, readiness.
 
-Both backends start the same services; only how they run them differs.
+Both backends start the same services; only how they run them differs. What each service
+is comes from sandbox/services/registry.py.
 """
 
 from __future__ import annotations
 
 import signal
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sandbox.config import Settings
 from sandbox.readiness import Readiness
-from sandbox.services import app, aws, postgres
-from sandbox.services import redis as redis_service
+from sandbox.services import registry
+from sandbox.services.process import free_ports
 
-SERVICE_NAMES = ("postgres", "redis", "aws", "app")
-STOP_ORDER = ("app", "aws", "redis", "postgres")
+SERVICE_NAMES = registry.names()
+STOP_ORDER = registry.stop_order()
+TITLES = {d.name: d.title for d in registry.SERVICES}
 
 
 @dataclass(frozen=True)
@@ -24,28 +27,31 @@ class ServiceSpec:
     url: str
     readiness: Readiness
     depends_on: tuple[str, ...] = ()
-    environment: dict[str, str] = field(default_factory=dict)
     stop_signal: int = signal.SIGTERM  # how to stop a process of it we did not spawn ourselves
 
 
 def service_specs(settings: Settings) -> dict[str, ServiceSpec]:
-    pg_url = postgres.url(settings.postgres_port)
-    redis_url = redis_service.url(settings.redis_port)
     return {
-        "postgres": ServiceSpec(
-            "postgres", settings.postgres_port, pg_url,
-            postgres.readiness(settings.postgres_port, settings.postgres_bin_dir),
-            stop_signal=postgres.STOP_SIGNAL,
-        ),
-        "redis": ServiceSpec(
-            "redis", settings.redis_port, redis_url, redis_service.readiness(settings.redis_port)
-        ),
-        "aws": ServiceSpec(
-            "aws", settings.aws_port, aws.url(settings.aws_port), aws.readiness(settings.aws_port)
-        ),
-        "app": ServiceSpec(
-            "app", settings.app_port, app.url(settings.app_port), app.readiness(settings.app_port),
-            depends_on=("postgres", "redis"),
-            environment={"DATABASE_URL": pg_url, "REDIS_URL": redis_url},
-        ),
-    }  # fmt: skip
+        d.name: ServiceSpec(
+            d.name,
+            settings.ports[d.name],
+            d.url(settings.ports[d.name]),
+            d.readiness(settings),
+            d.depends_on,
+            d.stop_signal,
+        )
+        for d in registry.SERVICES
+    }
+
+
+def port_variables(ports: Mapping[str, int]) -> dict[str, str]:
+    """SANDBOX_<NAME>_PORT for each service: what a child process needs to find them."""
+    variables = {d.name: d.port_variable for d in registry.SERVICES}
+    return {variables[name]: str(port) for name, port in ports.items()}
+
+
+def free_port_variables() -> dict[str, str]:
+    """SANDBOX_<NAME>_PORT for every service, each on a port free now: a stack of its own
+    (tests, benchmarks, lab validation)."""
+    names = registry.names()
+    return port_variables(dict(zip(names, free_ports(len(names)), strict=True)))

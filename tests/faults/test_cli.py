@@ -15,15 +15,7 @@ from tests.faults.conftest import Api
 from tests.faults.upstreams import echo, serving
 from tests.helpers import free_port
 
-# The CLI as it will run once cli.py registers cli_faults.COMMANDS (the lead's one line).
-SANDBOX = [
-    sys.executable,
-    "-c",
-    "from sandbox import cli, cli_faults\n"
-    "for command in cli_faults.COMMANDS:\n"
-    "    cli.cli.add_command(command)\n"
-    "cli.main()",
-]
+SANDBOX = [sys.executable, "-c", "from sandbox.cli import main; main()"]
 
 
 PROXY_ADD = ("proxy", "add", "--listen", "127.0.0.1:0")

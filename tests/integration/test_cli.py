@@ -12,20 +12,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.helpers import free_port
+from sandbox.stack.specs import free_port_variables
 
 SANDBOX = [sys.executable, "-c", "from sandbox.cli import main; main()"]
 
 
 def sandbox_env(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}
-    env.update(
-        SANDBOX_HOME=str(home),
-        SANDBOX_POSTGRES_PORT=str(free_port()),
-        SANDBOX_REDIS_PORT=str(free_port()),
-        SANDBOX_AWS_PORT=str(free_port()),
-        SANDBOX_APP_PORT=str(free_port()),
-    )
+    env.update(SANDBOX_HOME=str(home), **free_port_variables())
     env.update(extra)
     return env
 
@@ -127,4 +121,4 @@ def test_stop_start_restart_one_service(cli_env: dict[str, str]) -> None:
     assert after["services"]["app"]["pid"] != before
     unknown = run(cli_env, "stop", "mysql")
     assert unknown.returncode == 2
-    assert "'mysql' is not one of 'postgres', 'redis', 'aws', 'app'" in unknown.stderr
+    assert "'mysql' is not one of 'postgres', 'redis', 'aws', 'faults', 'app'" in unknown.stderr

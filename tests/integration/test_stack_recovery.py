@@ -75,7 +75,7 @@ def test_a_killed_supervisor_is_reported_and_up_adopts_the_running_services(
     status = run(env, "status")
     assert status.returncode != 0
     assert "supervisor: not running" in status.stdout
-    assert "still running, unsupervised: postgres, redis, aws, app" in status.stdout
+    assert "still running, unsupervised: postgres, redis, aws, faults, app" in status.stdout
     listed = status_json(env)
     assert {s["state"] for s in listed["services"].values()} == {"unsupervised"}
     assert listed["supervisor_lost"] is True

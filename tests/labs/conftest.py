@@ -9,19 +9,15 @@ import pytest
 
 from sandbox.config import Settings
 from sandbox.stack.embedded import EmbeddedBackend
-from tests.conftest import stack_settings
+from sandbox.stack.specs import free_port_variables
 
 
 @pytest.fixture
 def learner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    base = stack_settings(tmp_path / "home")
     env = {
-        "SANDBOX_HOME": str(base.home),
+        "SANDBOX_HOME": str((tmp_path / "home").absolute()),
         "SANDBOX_WORKSPACE": str(tmp_path / "workspace"),
-        "SANDBOX_POSTGRES_PORT": str(base.postgres_port),
-        "SANDBOX_REDIS_PORT": str(base.redis_port),
-        "SANDBOX_AWS_PORT": str(base.aws_port),
-        "SANDBOX_APP_PORT": str(base.app_port),
+        **free_port_variables(),
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
