@@ -56,8 +56,8 @@ class Call:
     signing_name: str
     region: str
     receive: Receive  # replaced by a replay once the form body has been read
-    _form: dict[str, list[str]] | None = None
-    _seen: dict[str, Invocation | None] = field(default_factory=dict)
+    _form: dict[str, list[str]] | None = field(default=None, init=False)
+    _seen: dict[str, Invocation | None] = field(default_factory=dict, init=False)
 
     async def invocation(self, service: ServiceInfo) -> Invocation | None:
         """What this request calls on `service`, or None when it is not a call to it."""

@@ -15,12 +15,16 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
 QUERY_PROTOCOLS = ("query", "ec2")
+# Rules are checked in worker threads (api.py); botocore's session is not meant to be shared
+# between threads, so its loads take turns.
+BOTOCORE = threading.Lock()
 LABEL = re.compile(r"\{([^}]+)\}")
 
 
@@ -97,7 +101,8 @@ def _session() -> Any:
 
 @functools.cache
 def service_names() -> frozenset[str]:
-    return frozenset(_session().get_available_services())
+    with BOTOCORE:
+        return frozenset(_session().get_available_services())
 
 
 def suggest(name: str, choices: Sequence[str]) -> list[str]:
@@ -109,6 +114,11 @@ def suggest(name: str, choices: Sequence[str]) -> list[str]:
 @functools.cache
 def service_info(name: str) -> ServiceInfo:
     """What the model of `name` (one of `service_names()`) says."""
+    with BOTOCORE:
+        return _read_model(name)
+
+
+def _read_model(name: str) -> ServiceInfo:
     model = _session().get_service_model(name)
     metadata = model.metadata
     protocol = str(model.protocol)
