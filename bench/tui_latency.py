@@ -45,8 +45,8 @@ from textual.binding import Binding, BindingType
 from sandbox.aws.deploy import deploy
 from sandbox.config import Settings
 from sandbox.errors import SandboxError
-from sandbox.services.process import free_ports
 from sandbox.stack.embedded import EmbeddedBackend
+from sandbox.stack.specs import free_port_variables
 from sandbox.tui.app import SandboxApp
 from sandbox.tui.source import RealSource
 from sandbox.tui.widgets.key_bar import KeyBar
@@ -73,10 +73,7 @@ class ProbeApp(SandboxApp):
 
 
 def stack_env(home: Path) -> dict[str, str]:
-    ports = free_ports(4)
-    names = ("AWS", "POSTGRES", "REDIS", "APP")
-    env = {f"SANDBOX_{name}_PORT": str(port) for name, port in zip(names, ports, strict=True)}
-    return {"SANDBOX_HOME": str(home), "SANDBOX_BACKEND": "embedded", **env}
+    return {"SANDBOX_HOME": str(home), "SANDBOX_BACKEND": "embedded", **free_port_variables()}
 
 
 async def press(app: ProbeApp, key: str, stamps: list[float]) -> float | None:

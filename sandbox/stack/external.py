@@ -37,11 +37,12 @@ from sandbox.services.aws import HEALTH_PATH
 from sandbox.stack import NAMES
 from sandbox.stack.backend import StartResult, unknown_service
 from sandbox.stack.model import ServiceStatus, StackStatus, State
-from sandbox.stack.specs import SERVICE_NAMES
 
 PROBE_TIMEOUT = 3.0
 # service -> (its variable, an example value), from the one table in config.py
 VARIABLES = {key.partition("_")[0]: (name, example) for key, name, _, example in EXTERNAL_URLS}
+# The services an external target has: those with a URL setting (not the local fault injector).
+SERVICE_NAMES = tuple(VARIABLES)
 DEFAULT_PORTS = {"http": 80, "https": 443, "postgresql": 5432, "redis": 6379, "rediss": 6379}
 EMBEDDED = "use the embedded backend (`sandbox --backend embedded up`) for that"
 # What a check cannot have here, and why; the grader's guard reads this (labs/checks/guard.py).

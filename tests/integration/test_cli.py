@@ -56,7 +56,7 @@ def test_unknown_service_for_logs(tmp_path: Path) -> None:
     result = run(sandbox_env(tmp_path), "logs", "mysql")
     assert result.returncode == 1
     assert "no service called 'mysql'" in result.stderr
-    assert "postgres, redis, aws, app" in result.stderr
+    assert "postgres, redis, aws, faults, app" in result.stderr
 
 
 def test_bad_since_for_logs(tmp_path: Path) -> None:
@@ -75,7 +75,7 @@ def test_status_of_a_stack_never_started_is_stopped_and_nonzero(tmp_path: Path) 
     result = run(sandbox_env(tmp_path), "status", "--json")
     assert result.returncode == 3
     states = {name: s["state"] for name, s in json.loads(result.stdout)["services"].items()}
-    assert states == dict.fromkeys(("postgres", "redis", "aws", "app"), "stopped")
+    assert states == dict.fromkeys(("postgres", "redis", "aws", "faults", "app"), "stopped")
 
 
 @pytest.fixture

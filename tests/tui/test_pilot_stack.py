@@ -18,8 +18,8 @@ from textual.widgets import Static
 from sandbox.config import Settings
 from sandbox.labs.checks.base import Status
 from sandbox.labs.progress import ProgressStore
-from sandbox.services.process import free_ports
 from sandbox.stack.embedded import EmbeddedBackend
+from sandbox.stack.specs import SERVICE_NAMES, free_port_variables
 from sandbox.tui.app import SandboxApp
 from sandbox.tui.screens.error import ErrorScreen
 from sandbox.tui.screens.labs import LabsScreen
@@ -41,11 +41,10 @@ FINAL = {Status.PASSED, Status.FAILED, Status.UNKNOWN}
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The settings of the TUI's stack (its own home and ports); reset afterwards."""
     root = tmp_path_factory.mktemp("tui-stack")
-    ports = dict(zip(("AWS", "POSTGRES", "REDIS", "APP"), free_ports(4), strict=True))
     values = {
         "SANDBOX_HOME": str(root / "home"),
         "SANDBOX_BACKEND": "embedded",
-        **{f"SANDBOX_{name}_PORT": str(port) for name, port in ports.items()},
+        **free_port_variables(),
     }
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SANDBOX_WORKSPACE", str(root / "workspace"))  # lab workspaces go here
@@ -72,7 +71,7 @@ def states(app: SandboxApp) -> dict[str, str]:
 async def test_start_the_stack_from_the_tui(env: dict[str, str]) -> None:
     app = tui(env)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: len(states(app)) == 4, 10, "the services")
+        await wait_until(pilot, lambda: len(states(app)) == len(SERVICE_NAMES), 10, "the services")
         assert set(states(app).values()) == {"○ stopped"}
         await pilot.press("u")
         await wait_until(pilot, lambda: set(states(app).values()) == {"● healthy"}, 120,
@@ -105,8 +104,8 @@ async def test_filter_the_app_log(running: dict[str, str]) -> None:
     app = tui(running)
     async with app.run_test(size=(120, 40)) as pilot:
         logs = app.screen.query_one(LogPane)
-        await wait_until(pilot, lambda: len(states(app)) == 4, 10, "the services")
-        await pilot.press("down", "down", "down")  # aws, postgres, redis, app
+        await wait_until(pilot, lambda: len(states(app)) == len(SERVICE_NAMES), 10, "the services")
+        await pilot.press(*["down"] * (len(SERVICE_NAMES) - 1))  # the app's row is the last
         await wait_until(pilot, lambda: logs.service == "app", 10, "the app's log")
         app_url = EmbeddedBackend(Settings.from_env(running)).endpoint("app")
         for path in ("/health", "/api/users", "/health"):
@@ -129,10 +128,12 @@ async def test_metrics_show_the_apps_requests(running: dict[str, str]) -> None:
         routes = app.screen.query_one(RoutesTable)
         for _ in range(3):
             urllib.request.urlopen(app_url + "/api/users", timeout=5).close()
-        await wait_until(pilot, lambda: routes.row_count > 0, 15, "the routes")
-        shown = [routes.get_row_at(i)[1].plain for i in range(routes.row_count)]
-        assert "/api/users" in shown
-        assert "/metrics" not in shown  # the TUI's own scrapes are left out
+
+        def shown() -> list[str]:
+            return [routes.get_row_at(i)[1].plain for i in range(routes.row_count)]
+
+        await wait_until(pilot, lambda: "/api/users" in shown(), 15, "the /api/users route")
+        assert "/metrics" not in shown()  # the TUI's own scrapes are left out
 
 
 async def test_run_lab_checks_and_reveal_a_hint(running: dict[str, str]) -> None:
