@@ -37,6 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is not a package
 
 import event_latency  # the measurement this compares, reused as is
+import machine  # bench/machine.py: the script's own folder is on sys.path
 
 from sandbox.aws.deploy import deploy
 from sandbox.aws.events import SOURCES
@@ -217,11 +218,7 @@ def main() -> int:
         "sources": sources,
         **verdict(sources),
         "middleware": middleware_cost(),
-        "context": {
-            "total_s": round(time.perf_counter() - began, 1),
-            "cpu_count": os.cpu_count(),
-            "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-        },
+        "context": machine.context(began, load_before),
     }
     print(json.dumps(result, indent=2))
     return 0

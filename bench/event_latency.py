@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import machine  # bench/machine.py: the script's own folder is on sys.path
 from boto3.dynamodb.conditions import Key
 
 from sandbox.aws import samples
@@ -436,11 +437,7 @@ def main() -> int:
         if stack is not None:
             stack.reset()  # stops every process, deletes the state (and PostgreSQL's data)
         shutil.rmtree(temp, ignore_errors=True)
-    result["context"] = {
-        "total_s": round(time.perf_counter() - began, 1),
-        "cpu_count": os.cpu_count(),
-        "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-    }
+    result["context"] = machine.context(began, load_before)
     print(json.dumps(result, indent=2))
     return 0
 

@@ -48,6 +48,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import machine  # bench/machine.py: the script's own folder is on sys.path
 import psutil
 import psycopg2
 
@@ -940,11 +941,7 @@ def main() -> int:
         if cleanup["processes_left_after_reset"]:
             log(f"left after the reset: {cleanup['processes_left_after_reset']}")
     result["cleanup"] = cleanup
-    result["context"] = {
-        "total_s": round(time.perf_counter() - began, 1),
-        "cpu_count": os.cpu_count(),
-        "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-    }
+    result["context"] = machine.context(began, load_before)
     print(json.dumps(result, indent=2))
     return 0
 
