@@ -35,6 +35,14 @@ class StatusUpdated(Message):
         self.status, self.error = status, error
 
 
+class FaultsUpdated(Message):
+    """The faults in force (one line each), read by the Stack screen's poll."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
+
+
 class LogLines(Message):
     def __init__(self, generation: int, lines: list[str], reset: bool = False) -> None:
         super().__init__()

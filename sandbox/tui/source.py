@@ -26,8 +26,8 @@ from sandbox.errors import SandboxError
 from sandbox.labs.runner import CheckResult, LabReport
 from sandbox.stack import choose_backend, get_backend, healthy_endpoint, remember_backend
 from sandbox.stack.backend import Backend
-from sandbox.stack.model import StackStatus
-from sandbox.tui import labview, metrics
+from sandbox.stack.model import StackStatus, State
+from sandbox.tui import faultview, labview, metrics
 from sandbox.tui.models import HintView, LabDetail, LabRow, QueueRow
 
 CheckListener = Callable[[str, CheckResult | None], None]  # check id; None: it started
@@ -45,6 +45,8 @@ class StackSource(Protocol):
     def stop_service(self, name: str) -> None: ...
     def restart_service(self, name: str) -> None: ...
     def log_tail(self, service: str, lines: int) -> list[str]: ...
+    def faults(self) -> list[str]: ...
+    def clear_faults(self) -> str: ...
     def follow_logs(self, service: str, stop: Callable[[], bool]) -> Iterator[str]: ...
 
 
@@ -142,6 +144,23 @@ class RealSource:
         backend = self.backend()
         backend.stop_service(name)
         backend.start_service(name)
+
+    def faults(self) -> list[str]:
+        return faultview.active(*self._fault_endpoints())
+
+    def clear_faults(self) -> str:
+        return faultview.clear(*self._fault_endpoints())
+
+    def _fault_endpoints(self) -> tuple[str | None, str | None]:
+        """The faults server and the emulator, each only when it is up here."""
+        services = self.backend().status().services
+
+        def healthy(name: str) -> str | None:
+            service = services.get(name)
+            return service.url if service and service.state is State.HEALTHY else None
+
+        aws = healthy("aws")
+        return healthy("faults"), aws if aws and aws.startswith("http") else None  # not real AWS
 
     def log_tail(self, service: str, lines: int) -> list[str]:
         return list(self.backend().logs(service))[-lines:]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from sandbox.faults.client import FaultsClient
+from sandbox.services.chaos.client import ChaosClient
 from sandbox.stack.embedded import EmbeddedBackend
 from sandbox.stack.model import State
+from sandbox.tui import faultview
 from tests.helpers import free_port
 
 pytestmark = pytest.mark.slow
@@ -32,3 +34,23 @@ def test_restarting_the_faults_service_keeps_proxies_and_clears_toxics(
         assert client.proxies()["redis-faulty"]["toxics"] == []
     finally:
         client.delete_proxy("redis-faulty")
+
+
+def test_the_faults_in_force_are_listed_and_cleared_at_once(
+    running_stack: EmbeddedBackend,
+) -> None:
+    """What the TUI's Stack screen shows, and its one key that clears everything."""
+    faults_url, aws_url = running_stack.endpoint("faults"), running_stack.endpoint("aws")
+    client = FaultsClient(faults_url)
+    client.create_proxy("pg-faulty", f"127.0.0.1:{free_port()}", "127.0.0.1:1")
+    try:
+        client.add_toxic("pg-faulty", {"type": "latency", "attributes": {"latency": 100}})
+        ChaosClient(aws_url).set_faults([{"service": "dynamodb", "operation": "PutItem"}])
+        shown = faultview.active(faults_url, aws_url)
+        assert any(line.startswith("pg-faulty: latency_downstream") for line in shown)
+        assert any("dynamodb PutItem -> 503 ServiceUnavailable" in line for line in shown)
+        assert faultview.clear(faults_url, aws_url) == "cleared 2 fault(s)"
+        assert faultview.active(faults_url, aws_url) == []
+    finally:
+        ChaosClient(aws_url).set_faults([])
+        client.delete_proxy("pg-faulty")

@@ -30,6 +30,7 @@ class FakeSource:
         self._backend = "embedded"
         self.running = True
         self.running_lab: str | None = LAB  # the lab whose workspace code the stack runs
+        self.active_faults = ["redis: latency_downstream jitter=50 latency=200"]
         self.calls: list[str] = []
         self.released = threading.Event()
 
@@ -174,6 +175,14 @@ class FakeSource:
 
     def start_lab(self, lab_id: str) -> str:
         return "your workspace: workspace/01-twelve-factor (12 files copied)"
+
+    def faults(self) -> list[str]:
+        return list(self.active_faults)
+
+    def clear_faults(self) -> str:
+        self.calls.append("clear faults")
+        cleared, self.active_faults = len(self.active_faults), []
+        return f"cleared {cleared} fault(s)"
 
     def stop_lab(self) -> str:
         self.calls.append("stop lab")

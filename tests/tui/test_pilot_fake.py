@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from textual.widgets import Select, TextArea
+from textual.widgets import Select, Static, TextArea
 
 from sandbox.errors import ServiceStartError
 from sandbox.stack.model import StackStatus
@@ -181,3 +181,15 @@ async def test_the_labs_screen_shows_the_running_lab_and_l_leaves_it() -> None:
         await settle(pilot)
         assert "stop lab" in source.calls
         await wait_until(pilot, lambda: "running" not in str(labs.get_option_at_index(0).prompt))
+
+
+async def test_the_stack_screen_lists_the_faults_in_force_and_c_clears_them() -> None:
+    source = FakeSource()
+    app = fake_app(source)
+    async with app.run_test(size=(120, 40)) as pilot:
+        faults = app.screen.query_one("#stack-faults", Static)
+        await wait_until(pilot, lambda: "latency_downstream" in str(faults.render()))
+        await pilot.press("c")
+        await settle(pilot)
+        assert "clear faults" in source.calls
+        await wait_until(pilot, lambda: "latency" not in str(faults.render()))

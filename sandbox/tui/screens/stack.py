@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -15,7 +16,7 @@ from textual.worker import get_current_worker
 from sandbox.config import BACKENDS
 from sandbox.stack.model import StackStatus
 from sandbox.tui.commands import bindings
-from sandbox.tui.messages import LogLines, StatusUpdated
+from sandbox.tui.messages import FaultsUpdated, LogLines, StatusUpdated
 from sandbox.tui.screens.base import SandboxScreen, as_sandbox_error
 from sandbox.tui.widgets.log_pane import LogPane
 from sandbox.tui.widgets.services_table import ServicesTable, notes
@@ -37,6 +38,7 @@ class StackScreen(SandboxScreen):
         yield Static("", id="stack-summary")
         yield ServicesTable()
         yield Static("", id="stack-notes")
+        yield Static("", id="stack-faults")
         yield LogPane(blink=self.sandbox.cursor_blink)
         yield from self.frame_bottom()
 
@@ -58,6 +60,14 @@ class StackScreen(SandboxScreen):
             self.post_message(StatusUpdated(self.source.status()))
         except Exception as err:
             self.post_message(StatusUpdated(None, as_sandbox_error(err).render()))
+            return
+        with contextlib.suppress(Exception):  # a service going down meanwhile: next poll
+            self.post_message(FaultsUpdated(self.source.faults()))
+
+    @on(FaultsUpdated)
+    def _faults(self, message: FaultsUpdated) -> None:
+        text = "\n".join(f" fault: {line}" for line in message.lines)
+        self.query_one("#stack-faults", Static).update(Content.styled(text, "$text-warning"))
 
     @on(StatusUpdated)
     def _status(self, message: StatusUpdated) -> None:
@@ -109,6 +119,13 @@ class StackScreen(SandboxScreen):
         if name is None:
             return
         self.background(f"{verb} {name}", lambda: call(name), lambda _: self._tick(True))
+
+    def action_clear_faults(self) -> None:
+        self.background("clear the faults", self.source.clear_faults, self._cleared)
+
+    def _cleared(self, note: str) -> None:
+        self.notify(note)
+        self._tick(True)
 
     def action_switch_backend(self) -> None:
         current = self.source.backend_name
