@@ -43,6 +43,8 @@ class Capability(StrEnum):
 
     CONTROL = "control"  # stop and start the stack's services (fault checks)
     LOGS = "logs"  # read the services' logs (Backend.logs)
+    FAULTS = "faults"  # network faults through the faults server (with_toxic, proxy_counters)
+    CHAOS = "chaos"  # AWS fault rules through the emulator's chaos API (with_chaos)
 
 
 def limit(backend: Any, capability: Capability) -> str | None:

@@ -1,19 +1,22 @@
-"""http: send a request to a service and compare status, JSON fields, headers and body."""
+"""http: send a request to a service and compare status, JSON fields, headers and body;
+`within_ms` also bounds how long the answer may take (no answer in time is FAILED, not
+UNKNOWN: a service that hangs is the learner's to fix)."""
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any, Literal
 
 import jmespath
 from pydantic import Field
 
 from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params, target_service
-from sandbox.labs.checks.web import Answer, fetch
+from sandbox.labs.checks.web import Answer, fetch, timed_out
 
 
 class Expect(Params):
-    status: int | None = 200
+    status: int | list[int] | None = 200  # one status, any of several, or any (None)
     json_: dict[str, Any] = Field(default_factory=dict, alias="json")  # JMESPath -> value
     headers: dict[str, str] = Field(default_factory=dict)  # header -> regex
     body_contains: str | None = None
@@ -34,25 +37,49 @@ class HttpParams(Params):
     headers: dict[str, str] = Field(default_factory=dict)
     expect: Expect = Field(default_factory=Expect)
     timeout: float = 5.0
+    within_ms: int | None = Field(None, gt=0, le=60_000)  # the answer must come this fast
 
 
 def evaluate(params: HttpParams, ctx: CheckContext) -> Outcome:
-    """No answer at all is the guard's (UNKNOWN: the service is unreachable)."""
+    """No answer at all is the guard's (UNKNOWN: the service is unreachable), except a
+    timeout under `within_ms`: that is the bound not met."""
     base = ctx.endpoints[params.service]
     request = f"{params.method} {params.path}"
     for earlier in params.before:
         fetch(base + earlier.path, earlier.method, earlier.body, timeout=params.timeout)
-    answer = fetch(base + params.path, params.method, params.body, params.headers, params.timeout)
+    answer, took_ms = _send(params, base)
+    if answer is None:
+        return Outcome.failed(f"{request}: no answer within {params.within_ms} ms")
     problems = mismatches(params.expect, answer)
+    if params.within_ms is not None and took_ms > params.within_ms:
+        problems.append(f"answered in {took_ms:.0f} ms, over the {params.within_ms} ms bound")
     if problems:
         return Outcome.failed(f"{request}: " + "; ".join(problems))
-    return Outcome.passed(f"{request} -> {answer.status}")
+    took = "" if params.within_ms is None else f" in {took_ms:.0f} ms"
+    return Outcome.passed(f"{request} -> {answer.status}{took}")
+
+
+def _send(params: HttpParams, base: str) -> tuple[Answer | None, float]:
+    """The answer and the milliseconds it took; None when `within_ms` ran out first."""
+    timeout = params.timeout
+    if params.within_ms is not None:
+        timeout = min(timeout, params.within_ms / 1000)
+    started = time.perf_counter()
+    try:
+        answer = fetch(base + params.path, params.method, params.body, params.headers, timeout)
+    except OSError as err:
+        if params.within_ms is None or not timed_out(err):
+            raise
+        return None, timeout * 1000
+    return answer, (time.perf_counter() - started) * 1000
 
 
 def mismatches(expect: Expect, answer: Answer) -> list[str]:
     problems = []
-    if expect.status is not None and answer.status != expect.status:
-        problems.append(f"expected status {expect.status}, got {answer.status}"
+    wanted = [expect.status] if isinstance(expect.status, int) else expect.status
+    if wanted is not None and answer.status not in wanted:
+        shown = " or ".join(map(str, wanted))
+        problems.append(f"expected status {shown}, got {answer.status}"
                         f" ({answer.body[:160].decode(errors='replace')!r})")  # fmt: skip
     problems += _json_problems(expect.json_, answer)
     for header, pattern in expect.headers.items():

@@ -19,6 +19,11 @@ class Answer:
         return json.loads(self.body)
 
 
+def timed_out(err: BaseException) -> bool:
+    """Whether `err` (from `fetch`) means the service took longer than the timeout."""
+    return isinstance(err, TimeoutError) or isinstance(getattr(err, "reason", None), TimeoutError)
+
+
 def fetch(
     url: str, method: str = "GET", body: Any = None, headers: dict[str, str] | None = None,
     timeout: float = 5.0,
