@@ -252,3 +252,17 @@ def test_the_lab_services_come_back_with_the_stack_after_down_and_up(
     assert services["greeter"].state is State.HEALTHY
     assert requests.get(services["greeter"].url, timeout=5).json()["GREETING"] == "hello"
     assert any("serve" in line.lower() or "GET" in line for line in stack.logs("echo"))
+
+
+def test_the_cli_shows_stops_and_starts_a_lab_service_by_name(
+    started: Lab, env: dict[str, str]
+) -> None:
+    from tests.labs.test_learner_path import run
+
+    assert "greeter" in run(env, "status").stdout
+    stopped = run(env, "stop", "greeter")
+    assert stopped.returncode == 0, stopped.stderr
+    assert "greeter stopped" in stopped.stdout
+    started_again = run(env, "start", "greeter")
+    assert started_again.returncode == 0, started_again.stderr
+    assert "greeter is healthy." in started_again.stdout
