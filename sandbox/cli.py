@@ -124,7 +124,23 @@ def down(ctx: click.Context, as_json: bool) -> None:
         click.echo("Stopped. Data is kept in the state directory; `sandbox up` brings it back.")
 
 
-SERVICE_ARG = click.argument("service", type=click.Choice(SERVICE_NAMES))
+class ServiceChoice(click.Choice):  # type: ignore[type-arg]
+    """The stack's services, and the lab services a started lab added (read when parsed)."""
+
+    def __init__(self) -> None:
+        super().__init__(SERVICE_NAMES)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from sandbox.stack import labservices
+
+        try:
+            self.choices = (*SERVICE_NAMES, *labservices.read(_settings().home))
+        except SandboxError:
+            self.choices = SERVICE_NAMES
+        return super().convert(value, param, ctx)
+
+
+SERVICE_ARG = click.argument("service", type=ServiceChoice())
 
 
 @cli.command("stop")

@@ -117,6 +117,13 @@ def _say_changes(switch: Switch, whose: str) -> None:
         click.echo(f"The app was restarted so it runs {whose}.")
     if Change.LAMBDA_REDEPLOYED in switch.changes:
         click.echo(f"The Lambda was redeployed from {whose}.")
+    if Change.SERVICES_STARTED in switch.changes:
+        click.echo("The lab's own services are running: `sandbox status` lists them.")
+    if Change.SERVICES_STOPPED in switch.changes:
+        click.echo("The lab's own services were stopped.")
+    if Change.SERVICES_NOT_RUN in switch.changes:
+        click.echo("The lab's own services run only on the embedded backend: "
+                   "`sandbox --backend embedded up`.")  # fmt: skip
 
 
 @lab_group.command("check")

@@ -85,10 +85,11 @@ class Settings:
 
 
 def _ports(env: Mapping[str, str]) -> dict[str, int]:
-    return {d.name: _port(env, d.port_variable, d.default_port) for d in SERVICES}
+    return {d.name: port_setting(env, d.port_variable, d.default_port) for d in SERVICES}
 
 
-def _port(env: Mapping[str, str], name: str, default: int) -> int:
+def port_setting(env: Mapping[str, str], name: str, default: int) -> int:
+    """The port a SANDBOX_*_PORT variable sets, or `default` when it is unset."""
     raw = env.get(name, "").strip()
     if not raw:
         return default

@@ -9,13 +9,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandbox.config import Settings
+from sandbox.labs import services as lab_services
 from sandbox.labs import workspace as ws
 from sandbox.labs.checks.base import Registry, Status
 from sandbox.labs.model import Lab
 from sandbox.labs.runner import LabReport, run_lab
 from sandbox.labs.session import context, prepare
+from sandbox.services.process import free_ports
+from sandbox.stack import labservices
 from sandbox.stack.embedded import EmbeddedBackend
-from sandbox.stack.specs import free_port_variables
+from sandbox.stack.labservices import port_variable
+from sandbox.stack.specs import SERVICE_NAMES, port_variables
 
 
 @dataclass
@@ -45,10 +49,14 @@ def validate(
 def grade_variant(lab: Lab, registry: Registry, variant: str, tmp: Path) -> LabReport:
     workspace = tmp / "workspace" / lab.id
     ws.copy_tree(lab.folder / variant, workspace, force=True)
-    settings = Settings.from_env(_isolated_env(tmp / "home", ws.stack_dirs(lab, workspace)))
+    env = _isolated_env(tmp / "home", ws.stack_dirs(lab, workspace), lab)
+    settings = Settings.from_env(env)
     backend = EmbeddedBackend(settings)
     try:
-        if lab.services:
+        if lab.lab_services:  # written before `up`: the supervisor starts them with the stack
+            specs = lab_services.resolve(lab, workspace, settings, env)
+            labservices.replace_lab(settings.home, lab.id, specs)
+        if lab.services or lab.lab_services:
             backend.start()
         ctx = context(lab, backend, workspace, settings)
         prepare(lab, backend, settings, ctx)
@@ -67,7 +75,17 @@ def judge(lab: Lab, solution: LabReport, starter: LabReport) -> list[str]:
     return problems
 
 
-def _isolated_env(home: Path, dirs: dict[str, Path]) -> dict[str, str]:
-    env = {"SANDBOX_HOME": str(home), **free_port_variables()}
+def _isolated_env(home: Path, dirs: dict[str, Path], lab: Lab) -> dict[str, str]:
+    env = {"SANDBOX_HOME": str(home), **_free_ports_for(lab)}
     env.update({f"SANDBOX_{key.upper()}": str(value) for key, value in dirs.items()})
     return env
+
+
+def _free_ports_for(lab: Lab) -> dict[str, str]:
+    """SANDBOX_<NAME>_PORT for every stack and lab service (and lab proxy), each free now,
+    all chosen at once so no two are the same."""
+    variables = [*port_variables(dict.fromkeys(SERVICE_NAMES, 0))]
+    variables += [port_variable(s.name) for s in lab.lab_services]
+    variables += [port_variable(s.name, proxy=True) for s in lab.lab_services if s.proxy]
+    ports = free_ports(len(variables))
+    return {name: str(port) for name, port in zip(variables, ports, strict=True)}

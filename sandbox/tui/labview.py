@@ -105,5 +105,8 @@ def _changes(switch: Switch, whose: str) -> str:
         Change.NOT_RUNNING: "the stack is not running: start it (u on the Stack screen)",
         Change.APP_RESTARTED: f"the app was restarted to run {whose}",
         Change.LAMBDA_REDEPLOYED: f"the Lambda was redeployed from {whose}",
+        Change.SERVICES_STARTED: "the lab's own services are running",
+        Change.SERVICES_STOPPED: "the lab's own services were stopped",
+        Change.SERVICES_NOT_RUN: "the lab's own services need the embedded backend",
     }
     return "".join(f"; {notes[change]}" for change in switch.changes)
