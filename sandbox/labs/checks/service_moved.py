@@ -9,13 +9,17 @@ namespace "sandbox") behind a faults proxy named after it:
 3. the instances there before are marked UNHEALTHY, and the old proxy is disabled;
 4. the check runs (e.g. orders still takes orders: it found users' new address);
 5. the old proxy is enabled, the old instances get their health back, the new instance is
-   deregistered and its proxy deleted.
+   deregistered and its proxy deleted; then the check waits (a few seconds at most) until
+   Cloud Map lists the healthy addresses it listed before. The stack's registrar follows
+   proxies (with the old one disabled, it may re-register the service at the new port for
+   a moment): the next check must not find a port that is gone.
 
 A client that calls a fixed URL fails step 4; one that discovers healthy instances passes.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +42,7 @@ from sandbox.labs.checks.base import (
 from sandbox.labs.checks.nesting import retold, run_nested
 
 MOVED = "{service}-moved"
+SETTLE_SECONDS = 3.0  # the registrar re-reads the proxies every second
 
 
 class MovedParams(Params):
@@ -51,6 +56,7 @@ class Move:
     """What was changed, so that exactly that is undone."""
 
     service_id: str
+    listed: dict[str, str] = field(default_factory=dict)  # healthy instance -> port, before
     health: dict[str, str] = field(default_factory=dict)  # old instance -> its status before
     proxy_disabled: bool = False
     moved_proxy: str | None = None
@@ -75,6 +81,7 @@ def evaluate(params: MovedParams, ctx: CheckContext) -> Outcome:
     sd, faults = cloudmap(endpoint), FaultsClient(ctx.endpoints["faults"])
     try:
         move = Move(_service_id(sd, params))
+        move.listed = _listed(sd, params)
     except LookupError as err:
         return Outcome.unknown(str(err))
     try:
@@ -83,7 +90,7 @@ def evaluate(params: MovedParams, ctx: CheckContext) -> Outcome:
     except (SandboxError, ClientError, BotoCoreError) as err:
         where, outcome = "", Outcome.unknown(f"could not move {params.service}: {err}")
     finally:
-        trouble = _undo(sd, faults, params.service, move)
+        trouble = _undo(sd, faults, params.service, move) or _settled(sd, params, move.listed)
     if trouble and outcome.status is Status.PASSED:
         return Outcome.unknown(f"the check passed, but {params.service} was not put back: "
                                + trouble)  # fmt: skip
@@ -101,6 +108,24 @@ def _service_id(sd: Any, params: MovedParams) -> str:
         raise LookupError(f"{params.service} is not registered in Cloud Map namespace "
                           f"{params.namespace!r}: is it running?")  # fmt: skip
     return str(services[0]["Id"])
+
+
+def _listed(sd: Any, params: MovedParams) -> dict[str, str]:
+    """The healthy instances Cloud Map gives a client now: instance -> port."""
+    found = sd.discover_instances(NamespaceName=params.namespace, ServiceName=params.service,
+                                  HealthStatus="HEALTHY")["Instances"]  # fmt: skip
+    return {str(i["InstanceId"]): str(i["Attributes"].get("AWS_INSTANCE_PORT")) for i in found}
+
+
+def _settled(sd: Any, params: MovedParams, before: dict[str, str]) -> str:
+    """Wait until Cloud Map lists what it listed before the move; else why not, in words."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    try:
+        while (now := _listed(sd, params)) != before and time.monotonic() < deadline:
+            time.sleep(0.1)
+    except (ClientError, BotoCoreError) as err:
+        return f"could not read Cloud Map back: {err}"
+    return "" if now == before else f"Cloud Map lists {now}, not {before} as before"
 
 
 def _move(sd: Any, faults: FaultsClient, service: str, move: Move) -> str:
