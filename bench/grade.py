@@ -27,10 +27,25 @@ from sandbox.stack.embedded import EmbeddedBackend
 from sandbox.stack.specs import free_port_variables
 
 GOAL_SECONDS = 1.0
+WALL_GOALS = {"04-microservices": 5.0}  # labs judged on the whole wall time (issue #12)
 
 
 def stack_env(home: Path) -> dict[str, str]:
     return {"SANDBOX_HOME": str(home), **free_port_variables()}
+
+
+def run_lab_services(lab: Any, workspace: Path, env: dict[str, str]) -> None:
+    """The lab's own services (lab 04's users and orders), on free ports, for the stack."""
+    from sandbox.labs import services
+    from sandbox.services.process import free_ports
+    from sandbox.stack import labservices
+    from sandbox.stack.labservices import port_variable
+
+    names = [port_variable(s.name) for s in lab.lab_services]
+    names += [port_variable(s.name, proxy=True) for s in lab.lab_services if s.proxy]
+    env.update(zip(names, map(str, free_ports(len(names))), strict=True))
+    settings = Settings.from_env(env)
+    labservices.replace_lab(settings.home, lab.id, services.resolve(lab, workspace, settings, env))
 
 
 def grade_lab(lab_id: str, env: dict[str, str], tmp: Path, runs: int) -> dict[str, Any]:
@@ -38,6 +53,7 @@ def grade_lab(lab_id: str, env: dict[str, str], tmp: Path, runs: int) -> dict[st
     workspace = tmp / "workspace" / lab.id
     ws.copy_tree(lab.folder / "solution", workspace, force=True)
     ws.point_stack_at(lab, Path(env["SANDBOX_HOME"]), workspace)
+    run_lab_services(lab, workspace, env)
     settings = Settings.from_env(env)
     backend = EmbeddedBackend(settings)
     if lab.services and backend.status().supervisor_pid is not None:
@@ -58,7 +74,8 @@ def grade_lab(lab_id: str, env: dict[str, str], tmp: Path, runs: int) -> dict[st
             "seconds_median": round(statistics.median(times), 3),
             "eventually_waits_median": round(statistics.median(waits), 3),
             "grading_seconds_median": round(statistics.median(grading), 3),
-            "goal_met": statistics.median(grading) <= GOAL_SECONDS,
+            "goal_met": statistics.median(times) <= WALL_GOALS[lab_id] if lab_id in WALL_GOALS
+                        else statistics.median(grading) <= GOAL_SECONDS,
             # where the time goes: checks that inject faults or wait for redelivery
             "slowest_checks_s": slowest(per_check)}  # fmt: skip
 

@@ -84,6 +84,8 @@ def evaluate(params: MovedParams, ctx: CheckContext) -> Outcome:
         move.listed = _listed(sd, params)
     except LookupError as err:
         return Outcome.unknown(str(err))
+    except ClientError as err:  # an emulator without Cloud Map (LocalStack's is paid)
+        return Outcome.unknown(f"Cloud Map is not available at {endpoint}: {err}")
     try:
         where = _move(sd, faults, params.service, move)
         outcome = run_nested(ctx, params.check)
