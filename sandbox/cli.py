@@ -8,7 +8,16 @@ from typing import Any
 
 import click
 
-from sandbox import __version__, cli_aws, cli_chaos, cli_check, cli_faults, cli_labs, cli_tui
+from sandbox import (
+    __version__,
+    cli_aws,
+    cli_chaos,
+    cli_check,
+    cli_faults,
+    cli_lab_authoring,
+    cli_labs,
+    cli_tui,
+)
 from sandbox.config import BACKENDS, Settings
 from sandbox.errors import SandboxError
 from sandbox.stack import remember_backend, resolve_backend
@@ -75,6 +84,7 @@ for _command in [
     *cli_chaos.COMMANDS,
 ]:
     cli.add_command(_command)
+cli_lab_authoring.extend(cli_labs.lab_group)  # lab new, lab kinds
 
 
 @cli.command()
