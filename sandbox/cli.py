@@ -13,6 +13,7 @@ from sandbox import (
     cli_aws,
     cli_chaos,
     cli_check,
+    cli_demo,
     cli_faults,
     cli_lab_authoring,
     cli_labs,
@@ -82,6 +83,7 @@ for _command in [
     *cli_tui.COMMANDS,
     *cli_faults.COMMANDS,
     *cli_chaos.COMMANDS,
+    *cli_demo.COMMANDS,
 ]:
     cli.add_command(_command)
 cli_lab_authoring.extend(cli_labs.lab_group)  # lab new, lab kinds
