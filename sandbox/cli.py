@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from sandbox import __version__, cli_aws, cli_chaos, cli_check, cli_faults, cli_labs, cli_tui
+from sandbox.cli_release import COMMANDS as RELEASE_COMMANDS
 from sandbox.config import BACKENDS, Settings
 from sandbox.errors import SandboxError
 from sandbox.stack import remember_backend, resolve_backend
@@ -73,6 +74,7 @@ for _command in [
     *cli_tui.COMMANDS,
     *cli_faults.COMMANDS,
     *cli_chaos.COMMANDS,
+    *RELEASE_COMMANDS,
 ]:
     cli.add_command(_command)
 
