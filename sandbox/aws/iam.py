@@ -186,13 +186,16 @@ def ensure_invoke_permissions(
     alias's, unless it is there; return the ids added."""
     present = _statement_ids(lam, names, qualifier)
     where = {"Qualifier": qualifier} if qualifier else {}
-    added = [statement for statement in grants if statement not in present]
+    # An alias's statements get their own ids: AWS keeps one policy per qualifier, but
+    # ministack one per function, where the ids must differ.
+    ids = {f"{sid}-{qualifier}" if qualifier else sid: grant for sid, grant in grants.items()}
+    added = [statement for statement in ids if statement not in present]
     for statement in added:
         lam.add_permission(
             FunctionName=names.function,
             StatementId=statement,
             Action="lambda:InvokeFunction",
-            **grants[statement],
+            **ids[statement],
             **where,
         )
     return added
