@@ -17,6 +17,7 @@ from sandbox import (
     cli_faults,
     cli_lab_authoring,
     cli_labs,
+    cli_release,
     cli_tui,
 )
 from sandbox.config import BACKENDS, Settings
@@ -84,6 +85,7 @@ for _command in [
     *cli_faults.COMMANDS,
     *cli_chaos.COMMANDS,
     *cli_demo.COMMANDS,
+    *cli_release.COMMANDS,
 ]:
     cli.add_command(_command)
 cli_lab_authoring.extend(cli_labs.lab_group)  # lab new, lab kinds

@@ -8,6 +8,7 @@ The tree::
     │   └── UncontrolledServiceError  the external backend was asked to stop/start/read logs
     ├── StateError               the state file is unreadable or corrupt
     ├── StackNotRunningError     a command needs the stack, and it is down
+    ├── ReleaseError             a release did not go live (smoke test failed), or no rollback
     └── ServiceError             an embedded server could not be started or stopped
         ├── BinaryNotFoundError  the server program is missing
         ├── PortInUseError       the port is taken by another process
@@ -51,6 +52,10 @@ class StateError(SandboxError):
 
 class StackNotRunningError(SandboxError):
     """The stack (or the service asked for) is not running."""
+
+
+class ReleaseError(SandboxError):
+    """A published version did not go live, or `live` cannot be moved as asked."""
 
 
 class ServiceError(SandboxError):
