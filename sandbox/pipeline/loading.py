@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -60,10 +59,12 @@ def _workflows(folder: Path) -> list[Path]:
 
 
 def display_path(path: Path) -> str:
+    """Relative to the current directory when inside it, else absolute."""
+    absolute = path.absolute()
     try:
-        return os.path.relpath(path)
+        return str(absolute.relative_to(Path.cwd()))
     except ValueError:
-        return str(path)
+        return str(absolute)
 
 
 def default_workspace(workflow_file: Path) -> Path:

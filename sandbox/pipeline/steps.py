@@ -23,7 +23,9 @@ from sandbox.pipeline.process import run_streaming
 from sandbox.pipeline.results import LOG_TAIL, Conclusion, StepResult
 from sandbox.pipeline.state import Evaluator, LegState
 
-# GitHub's templates (the script file is {0}); pwsh and cmd are not run here.
+# GitHub's templates (the script file is {0}); pwsh and cmd are not run here. With no
+# shell: given, GitHub runs bash without pipefail; `shell: bash` adds it.
+DEFAULT_SHELL = ("bash -e {0}", ".sh")
 SHELLS = {
     "bash": ("bash --noprofile --norc -eo pipefail {0}", ".sh"),
     "sh": ("sh -e {0}", ".sh"),
@@ -153,7 +155,9 @@ def _run_script(
 
 
 def _shell(leg: LegState, step: Step, evaluator: Evaluator) -> tuple[list[str], str]:
-    raw = step.data.get("shell") or _default(leg, "shell") or "bash"
+    raw = step.data.get("shell") or _default(leg, "shell")
+    if raw is None:
+        return shlex.split(DEFAULT_SHELL[0]), DEFAULT_SHELL[1]
     shell = evaluator.text(raw, (*step.path, "shell")).strip()
     template, suffix = SHELLS.get(shell, (shell, ".sh"))
     if "{0}" not in template:

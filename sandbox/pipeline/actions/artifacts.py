@@ -11,6 +11,7 @@ from pathlib import Path
 from sandbox.pipeline.actions.base import ActionCall, ActionFailed, ActionResult
 
 ARTIFACTS = "artifacts"
+RUNS = ".runs"  # artifacts/.runs/<name>: the run that uploaded it
 
 
 def upload_artifact(call: ActionCall) -> ActionResult:
@@ -20,18 +21,29 @@ def upload_artifact(call: ActionCall) -> ActionResult:
         return _nothing_found(call, name)
     root = Path(os.path.commonpath([f.parent for f in files]))
     target = call.home / ARTIFACTS / name
-    if target.exists() and call.input("overwrite", "false").lower() != "true":
-        raise ActionFailed(
-            f"an artifact named {name} already exists in this run ({target}): give each "
-            "upload its own name, or set overwrite: true"
-        )
-    shutil.rmtree(target, ignore_errors=True)
+    _claim(call, name, target)
     for file in files:
         copy = target / file.relative_to(root)
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(file, copy)
     call.log(f"{len(files)} file(s) copied to {target}")
     return ActionResult(outputs={"artifact-id": name, "artifact-url": target.as_uri()})
+
+
+def _claim(call: ActionCall, name: str, target: Path) -> None:
+    """Make room for the artifact: one of an earlier run is replaced; one of this run only
+    with overwrite: true (as on GitHub, names are unique within a run)."""
+    marker = call.home / ARTIFACTS / RUNS / name
+    this_run = call.env.get("GITHUB_RUN_ID", "")
+    earlier = marker.read_text() if marker.is_file() else ""
+    if target.exists() and earlier == this_run and call.input("overwrite").lower() != "true":
+        raise ActionFailed(
+            f"this run already uploaded an artifact named {name} ({target}): give each "
+            "upload its own name, or set overwrite: true"
+        )
+    shutil.rmtree(target, ignore_errors=True)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(this_run)
 
 
 def _matched(workspace: Path, patterns: str) -> list[Path]:
@@ -66,7 +78,7 @@ def _nothing_found(call: ActionCall, name: str) -> ActionResult:
 def download_artifact(call: ActionCall) -> ActionResult:
     name = call.input("name")
     folder = call.home / ARTIFACTS
-    sources = [folder / name] if name else sorted(p for p in folder.glob("*") if p.is_dir())
+    sources = [folder / name] if name else sorted(p for p in folder.glob("[!.]*") if p.is_dir())
     missing = [s.name for s in sources if not s.is_dir()]
     if missing or not sources:
         raise ActionFailed(

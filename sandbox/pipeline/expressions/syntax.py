@@ -260,6 +260,10 @@ def _build_transformer() -> Any:
         def call(self, items: list[Any]) -> Call:
             return Call(str(items[0]).lower(), tuple(items[2] or ()))
 
+        def group(self, items: list[Any]) -> Node:
+            node: Node = items[1]
+            return node
+
         def arguments(self, items: list[Any]) -> tuple[Node, ...]:
             return tuple(item for item in items if isinstance(item, Node))
 
