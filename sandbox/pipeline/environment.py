@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox.aws.clients import CREDENTIALS
 from sandbox.aws.names import REGION
 from sandbox.config import Settings
 from sandbox.stack.specs import port_variables, service_specs
@@ -21,6 +20,9 @@ from sandbox.stack.specs import port_variables, service_specs
 SECRET_PREFIX = "SANDBOX_SECRET_"  # noqa: S105 - a prefix, not a secret; SANDBOX_SECRET_DEPLOY_KEY is secrets.DEPLOY_KEY
 VAR_PREFIX = "SANDBOX_VAR_"  # SANDBOX_VAR_STAGE is vars.STAGE
 NO_SHA = "0" * 40
+# The emulator's test keys: sandbox.aws.clients.CREDENTIALS (a test holds them equal), not
+# imported from there, as that module loads boto3, which a run does not need.
+TEST_KEYS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox"}
 
 
 def sandbox_variables(settings: Settings, backend: str) -> dict[str, str]:
@@ -49,8 +51,7 @@ def _aws(endpoint: str | None) -> dict[str, str]:
         return {}
     return {
         "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
+        **TEST_KEYS,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
     }

@@ -25,6 +25,8 @@ from sandbox.pipeline import (
 )
 from sandbox.pipeline.results import JobResult, StepResult
 
+collect_ignore = ["fixtures"]  # a project the workflows test, not tests of ours
+
 
 @dataclass
 class Ran:

@@ -17,6 +17,8 @@ def setup_python(call: ActionCall) -> ActionResult:
         raise ActionFailed(_mismatch(wanted, current))
     bin_dir = str(Path(sys.executable).parent)
     call.log(f"Python {current} at {sys.executable} (this interpreter)")
+    if call.input("cache"):
+        call.log(f"cache: {call.input('cache')} is not restored or saved locally")
     return ActionResult(
         outputs={"python-version": current, "python-path": sys.executable, "cache-hit": "false"},
         env={"pythonLocation": sys.prefix, "Python_ROOT_DIR": sys.prefix},
