@@ -31,7 +31,6 @@ sys.path.insert(0, str(REPO))
 
 from bench.machine import context  # noqa: E402
 from sandbox.config import Settings  # noqa: E402
-from sandbox.pipeline.state import Reporter  # noqa: E402
 from sandbox.pipeline import (  # noqa: E402
     QuietReporter,
     RunOptions,
@@ -40,6 +39,7 @@ from sandbox.pipeline import (  # noqa: E402
     run_workflow,
     sandbox_variables,
 )
+from sandbox.pipeline.state import Reporter  # noqa: E402
 
 GOAL_MS = 50.0
 STEP = """
