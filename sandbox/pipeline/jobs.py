@@ -12,7 +12,7 @@ from sandbox.pipeline.conditions import condition
 from sandbox.pipeline.expressions import Scope, Status
 from sandbox.pipeline.graph import ancestors
 from sandbox.pipeline.matrix import MatrixError, expand, leg_name
-from sandbox.pipeline.model import Job
+from sandbox.pipeline.model import Job, Step
 from sandbox.pipeline.problems import fail
 from sandbox.pipeline.process import group_alive, stop_group
 from sandbox.pipeline.results import Conclusion, JobResult, StepResult, combined
@@ -192,18 +192,17 @@ def _run_steps(leg: LegState, result: JobResult) -> None:
         leg.run.reporter.step_finished(number, total, outcome)
 
 
-def _step(leg: LegState, step: Any, number: int, total: int) -> StepResult:
+def _step(leg: LegState, step: Step, number: int, total: int) -> StepResult:
+    started = time.monotonic()
     try:
         return run_step(leg, step, number, total)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # the step's processes are stopped already (process.py)
         leg.run.cancelled = True
-        return StepResult(
-            step.default_name(),
-            step.id,
-            Conclusion.CANCELLED,
-            Conclusion.CANCELLED,
-            message="interrupted (Ctrl-C)",
-        )
+        name = str(step.data.get("name") or step.default_name())
+        interrupted = StepResult(name, step.id, Conclusion.CANCELLED, Conclusion.CANCELLED)
+        interrupted.message = "interrupted (Ctrl-C)"
+        interrupted.seconds = time.monotonic() - started
+        return interrupted
 
 
 def _outputs(leg: LegState, result: JobResult) -> str:

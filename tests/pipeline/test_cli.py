@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 from click.testing import CliRunner, Result
 
 from sandbox.cli import cli
+from tests.helpers import wait_for
 from tests.pipeline.conftest import write_workflow
 
 GREEN = """
@@ -148,3 +151,44 @@ def test_bad_input_is_a_clear_error_without_traceback(
     assert done.stderr.startswith("error: ")
     assert expected in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_ctrl_c_stops_the_step_with_its_processes_and_exits_130(in_repo: Path) -> None:
+    pid_file = in_repo / "background.pid"
+    write_workflow(
+        in_repo,
+        f"""
+        on: push
+        jobs:
+          slow:
+            runs-on: ubuntu-latest
+            steps:
+              - run: sleep 300 & echo $! > {pid_file}; sleep 300
+              - run: echo never
+    """,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from sandbox.cli import main; main()", "pipeline", "run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    try:
+        assert wait_for(pid_file.exists, timeout=30)
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert "interrupted (Ctrl-C)" in output
+    assert "cancelled: Run echo never" in output
+    background = int(pid_file.read_text())
+    assert wait_for(lambda: not _alive(background), timeout=5)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
