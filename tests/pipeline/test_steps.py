@@ -181,11 +181,11 @@ def test_a_step_that_times_out_is_killed_with_its_process_group(
                   sleep 300 &
                   echo $! > {pid_file}
                   sleep 300
-                timeout-minutes: 0.01
+                timeout-minutes: 0.02
     """)
     [step] = ran.job("build").steps
     assert str(step.conclusion) == "failure"
-    assert step.message == "timed out after 0.01 min: its processes were stopped"
+    assert step.message == "timed out after 0.02 min: its processes were stopped"
     assert not _alive(int(pid_file.read_text()))
 
 
