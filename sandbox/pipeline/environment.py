@@ -4,6 +4,7 @@ deploys to AWS on GitHub deploys to the sandbox here) and the variables GitHub's
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 import platform
@@ -128,7 +129,9 @@ class RunInfo:
     repo: Repository
     run_id: str
 
+    @functools.cached_property
     def variables(self) -> dict[str, str]:
+        """GITHUB_* and RUNNER_* of the run (worked out once: read, never changed)."""
         system, arch = runner_os()
         actor = _actor()
         return {

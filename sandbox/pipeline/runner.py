@@ -101,7 +101,7 @@ def _start(
     run = RunState(
         workflow=workflow,
         info=info,
-        base_env={**options.host_env, **options.endpoints, **info.variables()},
+        base_env={**options.host_env, **options.endpoints, **info.variables},
         secrets=prefixed(options.host_env, SECRET_PREFIX),
         vars=prefixed(options.host_env, VAR_PREFIX),
         home=options.home,
@@ -134,7 +134,7 @@ def _workflow_env(run: RunState) -> dict[str, str]:
 
 
 def github_context(info: RunInfo, payload: dict[str, Any]) -> dict[str, Any]:
-    variables = info.variables()
+    variables = info.variables
     keys = (
         "workflow",
         "event_name",

@@ -107,7 +107,7 @@ class LegState:
 
 
 def runner_context(info: RunInfo) -> dict[str, str]:
-    variables = info.variables()
+    variables = info.variables
     return {
         "os": variables["RUNNER_OS"],
         "arch": variables["RUNNER_ARCH"],

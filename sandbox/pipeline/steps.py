@@ -89,6 +89,8 @@ def _execute(leg: LegState, step: Step, name: str, tail: deque[str], started: fl
             effects = _run_script(leg, step, evaluator, step_env, log, _timeout(leg, step))
     except StepFailed as failed:
         effects = failed
+    except WorkflowError as err:  # an expression in run:, with: or shell: cannot be evaluated
+        effects = StepFailed(err.message)
     return _finished(leg, step, name, started, tail, effects, keep_going)
 
 
