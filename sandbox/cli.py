@@ -17,6 +17,7 @@ from sandbox import (
     cli_faults,
     cli_lab_authoring,
     cli_labs,
+    cli_pipeline,
     cli_release,
     cli_tui,
 )
@@ -86,6 +87,7 @@ for _command in [
     *cli_chaos.COMMANDS,
     *cli_demo.COMMANDS,
     *cli_release.COMMANDS,
+    *cli_pipeline.COMMANDS,
 ]:
     cli.add_command(_command)
 cli_lab_authoring.extend(cli_labs.lab_group)  # lab new, lab kinds

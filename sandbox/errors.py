@@ -9,6 +9,8 @@ The tree::
     ├── StateError               the state file is unreadable or corrupt
     ├── StackNotRunningError     a command needs the stack, and it is down
     ├── ReleaseError             a release did not go live (smoke test failed), or no rollback
+    ├── WorkflowError            a GitHub Actions workflow cannot run (YAML, schema, needs,
+    │                            an expression, an unknown job): each problem names file:line
     └── ServiceError             an embedded server could not be started or stopped
         ├── BinaryNotFoundError  the server program is missing
         ├── PortInUseError       the port is taken by another process
@@ -56,6 +58,10 @@ class StackNotRunningError(SandboxError):
 
 class ReleaseError(SandboxError):
     """A published version did not go live, or `live` cannot be moved as asked."""
+
+
+class WorkflowError(SandboxError):
+    """A workflow file cannot be run as written; the message lists each problem as file:line."""
 
 
 class ServiceError(SandboxError):
