@@ -8,7 +8,19 @@ from typing import Any
 
 import click
 
-from sandbox import __version__, cli_aws, cli_chaos, cli_check, cli_faults, cli_labs, cli_tui
+from sandbox import (
+    __version__,
+    cli_aws,
+    cli_chaos,
+    cli_check,
+    cli_demo,
+    cli_faults,
+    cli_lab_authoring,
+    cli_labs,
+    cli_pipeline,
+    cli_release,
+    cli_tui,
+)
 from sandbox.config import BACKENDS, Settings
 from sandbox.errors import SandboxError
 from sandbox.stack import remember_backend, resolve_backend
@@ -73,8 +85,12 @@ for _command in [
     *cli_tui.COMMANDS,
     *cli_faults.COMMANDS,
     *cli_chaos.COMMANDS,
+    *cli_demo.COMMANDS,
+    *cli_release.COMMANDS,
+    *cli_pipeline.COMMANDS,
 ]:
     cli.add_command(_command)
+cli_lab_authoring.extend(cli_labs.lab_group)  # lab new, lab kinds
 
 
 @cli.command()

@@ -15,7 +15,7 @@ from sandbox.labs import progress as progress_store
 from sandbox.labs import workspace as ws
 from sandbox.labs.lifecycle import Change, Switch, reset_lab, running_labs, start_lab, stop_lab
 from sandbox.labs.session import grade
-from sandbox.labs.validate import validate
+from sandbox.labs.validate import describe, validate
 from sandbox.stack import resolve_backend
 from sandbox.stack.backend import Backend
 
@@ -221,12 +221,14 @@ def reset_command(ctx: click.Context, lab_id: str, yes: bool) -> None:
 @lab_group.command("validate")
 @click.argument("lab_id", required=False)
 @click.option("--all", "all_labs", is_flag=True, help="Validate every lab.")
-def validate_command(lab_id: str | None, all_labs: bool) -> None:
-    """For instructors: the solution passes every check; the starter fails the marked ones."""
+@click.option("--json", "as_json", is_flag=True)
+def validate_command(lab_id: str | None, all_labs: bool, as_json: bool) -> None:
+    """For instructors: the solution passes every check; the starter fails the marked ones.
+    Each check is reported on both sides, and those that cannot tell them apart are named."""
     ids = loader.lab_ids() if all_labs else [lab_id] if lab_id else []
     if not ids:
         raise click.UsageError("give a LAB_ID or --all")
-    failed = False
+    outcomes = []
     for one in ids:
         try:
             lab, registry = loader.load(one)
@@ -234,8 +236,9 @@ def validate_command(lab_id: str | None, all_labs: bool) -> None:
         except SandboxError as err:
             click.echo(f"{one}: could not validate: {err.render()}", err=True)
             sys.exit(2)
-        failed |= not outcome.ok
-        click.echo(f"{one}: {'ok' if outcome.ok else 'PROBLEMS'}")
-        for problem in outcome.problems:
-            click.echo(f"  {problem}")
-    sys.exit(1 if failed else 0)
+        outcomes.append(outcome)
+        if not as_json:
+            click.echo("\n".join(describe(outcome)))
+    if as_json:
+        click.echo(json.dumps([o.to_dict() for o in outcomes], indent=2))
+    sys.exit(0 if all(o.ok for o in outcomes) else 1)

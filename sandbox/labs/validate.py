@@ -22,15 +22,54 @@ from sandbox.stack.labservices import port_variable
 from sandbox.stack.specs import SERVICE_NAMES, port_variables
 
 
+@dataclass(frozen=True)
+class CheckVerdict:
+    """One check on both sides: it tells them apart when it fails on the starter and passes
+    on the solution."""
+
+    id: str
+    starter: Status | None  # None: the check did not run on that side
+    solution: Status | None
+    must_fail_on_starter: bool
+
+    @property
+    def tells_apart(self) -> bool:
+        return self.starter is Status.FAILED and self.solution is Status.PASSED
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "starter": self.starter,
+            "solution": self.solution,
+            "must_fail_on_starter": self.must_fail_on_starter,
+            "tells_apart": self.tells_apart,
+        }
+
+
 @dataclass
 class Validation:
     lab_id: str
     problems: list[str] = field(default_factory=list)
     reports: dict[str, LabReport] = field(default_factory=dict)
+    checks: list[CheckVerdict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def indistinct(self) -> list[str]:
+        """The checks that cannot tell the starter from the solution."""
+        return [c.id for c in self.checks if not c.tells_apart]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "lab": self.lab_id,
+            "ok": self.ok,
+            "problems": self.problems,
+            "checks": [c.to_dict() for c in self.checks],
+            "indistinct": self.indistinct,
+        }
 
 
 def validate(
@@ -43,6 +82,7 @@ def validate(
             report = grade_variant(lab, registry, variant, Path(tmp) / variant)
             result.reports[variant] = report
     result.problems = judge(lab, result.reports["solution"], result.reports["starter"])
+    result.checks = verdicts(lab, result.reports["solution"], result.reports["starter"])
     return result
 
 
@@ -75,6 +115,15 @@ def judge(lab: Lab, solution: LabReport, starter: LabReport) -> list[str]:
     return problems
 
 
+def verdicts(lab: Lab, solution: LabReport, starter: LabReport) -> list[CheckVerdict]:
+    on_solution = {r.id: r.status for r in solution.results}
+    on_starter = {r.id: r.status for r in starter.results}
+    return [
+        CheckVerdict(c.id, on_starter.get(c.id), on_solution.get(c.id), c.must_fail_on_starter)
+        for _, c in lab.checks()
+    ]
+
+
 def _isolated_env(home: Path, dirs: dict[str, Path], lab: Lab) -> dict[str, str]:
     env = {"SANDBOX_HOME": str(home), **_free_ports_for(lab)}
     env.update({f"SANDBOX_{key.upper()}": str(value) for key, value in dirs.items()})
@@ -89,3 +138,21 @@ def _free_ports_for(lab: Lab) -> dict[str, str]:
     variables += [port_variable(s.name, proxy=True) for s in lab.lab_services if s.proxy]
     ports = free_ports(len(variables))
     return {name: str(port) for name, port in zip(variables, ports, strict=True)}
+
+
+def describe(outcome: Validation) -> list[str]:
+    """The verdict, each check on both sides, the problems, and the checks that cannot
+    tell the starter from the solution (the lines `sandbox lab validate` prints)."""
+    lines = [f"{outcome.lab_id}: {'ok' if outcome.ok else 'PROBLEMS'}"]
+    width = max((len(c.id) for c in outcome.checks), default=5)
+    lines.append(f"  {'check':<{width}}  {'starter':<8} {'solution':<8}")
+    for check in outcome.checks:
+        verdict = "tells them apart" if check.tells_apart else "cannot tell them apart"
+        lines.append(
+            f"  {check.id:<{width}}  {check.starter or '-':<8} {check.solution or '-':<8} {verdict}"
+        )
+    lines += [f"  {problem}" for problem in outcome.problems]
+    if outcome.indistinct:
+        names = ", ".join(outcome.indistinct)
+        lines.append(f"  cannot tell the starter from the solution: {names}")
+    return lines

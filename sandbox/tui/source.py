@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sandbox.aws import browse
+from sandbox.aws import browse, inventory
 from sandbox.aws.clients import is_real_aws
 from sandbox.aws.deploy import DeployResult, deploy
 from sandbox.aws.events import Firer, FireResult
+from sandbox.aws.inventory import Deployment
 from sandbox.aws.package import fingerprint
 from sandbox.aws.samples import sample
 from sandbox.config import BACKENDS, Settings
@@ -52,6 +53,7 @@ class StackSource(Protocol):
 
 class ServerlessSource(Protocol):
     def lambda_fingerprint(self) -> str: ...
+    def deployment(self) -> Deployment: ...
     def deploy(self) -> DeployResult: ...
     def fire(self, source: str, data: dict[str, Any]) -> FireResult: ...
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]: ...
@@ -178,6 +180,10 @@ class RealSource:
 
     def lambda_fingerprint(self) -> str:
         return repr(fingerprint(self.settings().lambda_dir))
+
+    def deployment(self) -> Deployment:
+        """What the emulator has, whoever deployed it."""
+        return inventory.deployment(self.aws_endpoint())
 
     def deploy(self) -> DeployResult:
         endpoint = self.aws_endpoint()

@@ -12,6 +12,7 @@ from typing import Any
 
 from sandbox.aws.deploy import DeployResult, Resource
 from sandbox.aws.events import EventTimeout, FireResult
+from sandbox.aws.inventory import Deployment
 from sandbox.labs.checks.base import Status
 from sandbox.labs.runner import CheckResult, LabReport
 from sandbox.stack.model import LastExit, ServiceStatus, StackStatus, State
@@ -85,6 +86,9 @@ class FakeSource:
 
     def lambda_fingerprint(self) -> str:
         return "fixed"
+
+    def deployment(self) -> Deployment:
+        return FOUND  # a read, not an action: not in `calls`
 
     def deploy(self) -> DeployResult:
         self._work("deploy")
@@ -247,6 +251,17 @@ DEPLOYED = DeployResult(
     ],
     stage_url="http://127.0.0.1:4566/restapis/abc123/dev/_user_request_",
     code_sha256="3f2a9c1d",
+)
+
+
+FOUND = Deployment(
+    Resource("function", "sandbox-events-processor", "found", "python3.12, code 3f2a9c1d0b7e"),
+    (
+        Resource("s3 trigger", "sandbox-uploads", "found", "s3:ObjectCreated:*"),
+        Resource("sqs trigger", "sandbox-jobs", "found", "Enabled"),
+        Resource("api trigger", "sandbox-events-api", "found", "POST /events"),
+    ),
+    stage_url="http://127.0.0.1:4566/restapis/abc123/dev/_user_request_",
 )
 
 

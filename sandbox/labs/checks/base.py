@@ -89,6 +89,10 @@ class CheckKind:
     evaluate: Evaluate
     needs: Needs = ()
     requires: tuple[Capability, ...] = ()
+    # For the reference (`sandbox lab kinds`, docs/labs.md): one line on what the kind
+    # checks, and one example of its parameters, as written in a lab file.
+    summary: str = ""
+    example: Mapping[str, Any] = field(default_factory=dict)
 
     def services(self, params: Any) -> tuple[str, ...]:
         return self.needs(params) if callable(self.needs) else self.needs

@@ -42,4 +42,13 @@ def _stopped(params: FaultParams) -> tuple[str, ...]:
     return (params.stop,)
 
 
-KIND = CheckKind("fault", FaultParams, evaluate, needs=_stopped, requires=(Capability.CONTROL,))
+EXAMPLE = {"stop": "redis", "check": {"kind": "http", "path": "/ready", "expect": {"status": 503}}}
+KIND = CheckKind(
+    "fault",
+    FaultParams,
+    evaluate,
+    needs=_stopped,
+    requires=(Capability.CONTROL,),
+    example=EXAMPLE,
+    summary="Stop a service, evaluate a nested check while it is down, then restore it.",
+)
