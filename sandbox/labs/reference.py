@@ -60,6 +60,8 @@ def common_fields() -> list[FieldDoc]:
 CAPABILITIES = {
     Capability.CONTROL: "a backend that can stop and start services",
     Capability.LOGS: "a backend that can read the services' logs",
+    Capability.FAULTS: "a backend with a faults server",
+    Capability.CHAOS: "an AWS emulator with the chaos API",
 }
 
 

@@ -77,5 +77,18 @@ def evaluate(params: CountersParams, ctx: CheckContext) -> Outcome:
     return Outcome.passed(f"proxy {params.proxy}: {counted}, while: {outcome.message}")
 
 
-KIND = CheckKind("proxy_counters", CountersParams, evaluate, needs=("faults",),
-                 requires=(Capability.FAULTS,))  # fmt: skip
+EXAMPLE = {
+    "proxy": "users",
+    "check": {"kind": "success_ratio", "service": "orders", "method": "POST", "path": "/orders",
+              "body": {"user_id": 7, "item": "cable"}, "count": 40},
+    "expect": {"connections_total": {"max": 120}},
+}  # fmt: skip
+KIND = CheckKind(
+    "proxy_counters",
+    CountersParams,
+    evaluate,
+    needs=("faults",),
+    requires=(Capability.FAULTS,),
+    example=EXAMPLE,
+    summary="Run a nested check; bound how much a faults proxy's counters grew meanwhile.",
+)

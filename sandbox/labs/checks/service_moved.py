@@ -199,5 +199,17 @@ def with_suppressed_404(call: Any, *args: Any) -> None:
             raise
 
 
-KIND = CheckKind("service_moved", MovedParams, evaluate, needs=("aws", "faults"),
-                 requires=(Capability.FAULTS,))  # fmt: skip
+EXAMPLE = {
+    "service": "users",
+    "check": {"kind": "http", "service": "orders", "method": "POST", "path": "/orders",
+              "body": {"user_id": 7, "item": "pencil"}, "expect": {"status": 201}},
+}  # fmt: skip
+KIND = CheckKind(
+    "service_moved",
+    MovedParams,
+    evaluate,
+    needs=("aws", "faults"),
+    requires=(Capability.FAULTS,),
+    example=EXAMPLE,
+    summary="Move a Cloud Map service to a new address, run a nested check, move it back.",
+)

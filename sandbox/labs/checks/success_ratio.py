@@ -102,4 +102,14 @@ def _judge(params: RatioParams, failures: list[str]) -> Outcome:
     return Outcome.passed(what) if ratio >= params.min_ratio else Outcome.failed(what)
 
 
-KIND = CheckKind("success_ratio", RatioParams, evaluate, needs=target_service)
+EXAMPLE = {"service": "orders", "method": "POST", "path": "/orders",
+           "body": {"user_id": 7, "item": "cable {n}"}, "count": 40, "concurrency": 4,
+           "min_ratio": 0.95, "expect_status": 201}  # fmt: skip
+KIND = CheckKind(
+    "success_ratio",
+    RatioParams,
+    evaluate,
+    needs=target_service,
+    example=EXAMPLE,
+    summary="Send the same request N times (some at once); at least a share must succeed.",
+)

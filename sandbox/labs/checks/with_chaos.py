@@ -114,5 +114,18 @@ def _rule_words(rule: dict[str, Any]) -> str:
     return f"{share} {what} calls failing with {code}"
 
 
-KIND = CheckKind("with_chaos", WithChaosParams, evaluate, needs=("aws",),
-                 requires=(Capability.CHAOS,))  # fmt: skip
+EXAMPLE = {
+    "rules": [{"service": "dynamodb", "operation": "PutItem", "probability": 0.3,
+               "error": {"statusCode": 400, "code": "ProvisionedThroughputExceededException"}}],
+    "check": {"kind": "success_ratio", "service": "orders", "method": "POST", "path": "/orders",
+              "body": {"user_id": 7, "item": "chair"}, "count": 20},
+}  # fmt: skip
+KIND = CheckKind(
+    "with_chaos",
+    WithChaosParams,
+    evaluate,
+    needs=("aws",),
+    requires=(Capability.CHAOS,),
+    example=EXAMPLE,
+    summary="Set AWS fault rules or latency (chaos API), run a nested check, restore them.",
+)

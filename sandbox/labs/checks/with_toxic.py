@@ -79,5 +79,19 @@ def _remove(faults: FaultsClient, proxy: str, name: str) -> str | None:
     return None
 
 
-KIND = CheckKind("with_toxic", WithToxicParams, evaluate, needs=("faults",),
-                 requires=(Capability.FAULTS,))  # fmt: skip
+EXAMPLE = {
+    "proxy": "users",
+    "toxic": {"type": "latency", "attributes": {"latency": 3000}},
+    "check": {"kind": "http", "service": "orders", "method": "POST", "path": "/orders",
+              "body": {"user_id": 7, "item": "cable"}, "within_ms": 1000,
+              "expect": {"status": [503, 201]}},
+}  # fmt: skip
+KIND = CheckKind(
+    "with_toxic",
+    WithToxicParams,
+    evaluate,
+    needs=("faults",),
+    requires=(Capability.FAULTS,),
+    example=EXAMPLE,
+    summary="Put a toxic on a faults proxy, run a nested check, always take the toxic off.",
+)
