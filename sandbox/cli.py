@@ -8,7 +8,16 @@ from typing import Any
 
 import click
 
-from sandbox import __version__, cli_aws, cli_chaos, cli_check, cli_faults, cli_labs, cli_tui
+from sandbox import (
+    __version__,
+    cli_aws,
+    cli_chaos,
+    cli_check,
+    cli_faults,
+    cli_labs,
+    cli_snapshot,
+    cli_tui,
+)
 from sandbox.config import BACKENDS, Settings
 from sandbox.errors import SandboxError
 from sandbox.stack import remember_backend, resolve_backend
@@ -73,6 +82,7 @@ for _command in [
     *cli_tui.COMMANDS,
     *cli_faults.COMMANDS,
     *cli_chaos.COMMANDS,
+    *cli_snapshot.COMMANDS,
 ]:
     cli.add_command(_command)
 

@@ -8,6 +8,9 @@ The tree::
     │   └── UncontrolledServiceError  the external backend was asked to stop/start/read logs
     ├── StateError               the state file is unreadable or corrupt
     ├── StackNotRunningError     a command needs the stack, and it is down
+    ├── SnapshotError            a snapshot cannot be saved, loaded or found
+    │   ├── CorruptSnapshotError       an archive is truncated, altered or not a snapshot
+    │   └── IncompatibleSnapshotError  made by a newer sandbox, emulator, PostgreSQL or Redis
     └── ServiceError             an embedded server could not be started or stopped
         ├── BinaryNotFoundError  the server program is missing
         ├── PortInUseError       the port is taken by another process
@@ -51,6 +54,18 @@ class StateError(SandboxError):
 
 class StackNotRunningError(SandboxError):
     """The stack (or the service asked for) is not running."""
+
+
+class SnapshotError(SandboxError):
+    """A snapshot cannot be saved, loaded, listed or moved."""
+
+
+class CorruptSnapshotError(SnapshotError):
+    """The archive is damaged: truncated, altered, or not a snapshot at all."""
+
+
+class IncompatibleSnapshotError(SnapshotError):
+    """The snapshot was made by versions this sandbox cannot load."""
 
 
 class ServiceError(SandboxError):

@@ -34,6 +34,7 @@ class Change(StrEnum):
 class Switch:
     labs: list[str] = field(default_factory=list)  # the labs started or left
     changes: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # starting data loaded, undo point saved
 
 
 BackendFactory = Callable[[], Backend]
@@ -58,7 +59,11 @@ def start_lab(
     progress = store.get(lab.id)
     progress.started_at = progress.started_at or time.time()
     store.save(lab.id, progress)
-    return info, Switch([lab.id], follow(settings, backend))
+    switch = Switch([lab.id], follow(settings, backend))
+    from sandbox.snapshots import steps  # snapshots build on the labs: imported when used
+
+    switch.notes = steps.on_lab_start(lab, settings, backend(), force)
+    return info, switch
 
 
 def stop_lab(settings: Settings, backend: BackendFactory, lab: Lab | None = None) -> Switch:
@@ -74,6 +79,9 @@ def reset_lab(lab: Lab, settings: Settings, backend: BackendFactory) -> Switch:
     switch = stop_lab(settings, backend, lab)
     ws.reset(lab, settings.home)
     progress_store.ProgressStore(settings.home).forget(lab.id)
+    from sandbox.snapshots import steps
+
+    steps.forget_lab(lab, settings)  # its undo points belong to the attempt being reset
     return switch
 
 

@@ -48,8 +48,12 @@ def grade_variant(lab: Lab, registry: Registry, variant: str, tmp: Path) -> LabR
     settings = Settings.from_env(_isolated_env(tmp / "home", ws.stack_dirs(lab, workspace)))
     backend = EmbeddedBackend(settings)
     try:
-        if lab.services:
+        if lab.services or lab.fixture:
             backend.start()
+        if lab.fixture:
+            from sandbox.snapshots.steps import load_fixture  # snapshots build on the labs
+
+            load_fixture(lab, settings, backend, safety=False)
         ctx = context(lab, backend, workspace, settings)
         prepare(lab, backend, settings, ctx)
         return run_lab(lab, registry, ctx)
