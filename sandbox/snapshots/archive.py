@@ -242,7 +242,7 @@ def _extract_members(tar: tarfile.TarFile, manifest: Manifest, path: Path, targe
     expected = {m.path: m for m in manifest.members}
     if len(expected) != len(manifest.members):
         raise _corrupt(path, "its manifest lists a file twice")
-    for info in tar:
+    while (info := tar.next()) is not None:  # not `for ... in tar`: it repeats the manifest
         member = expected.pop(info.name, None)
         if member is None or not info.isfile() or not _safe(info.name):
             raise _corrupt(path, f"it holds {info.name!r}, which its manifest does not list")

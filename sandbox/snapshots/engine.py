@@ -8,9 +8,10 @@ Load, in an order where every failure leaves a way back:
 1. read and verify the whole archive, and check its versions: a damaged or incompatible one
    is refused here, before anything is touched;
 2. save the current state as an automatic "before-load" snapshot (so a load is undoable);
-3. stop the app, Redis and the emulator (PostgreSQL keeps running: its databases are
-   dropped and restored by SQL), swap their files, start them again (the emulator's start
-   re-anchors its DynamoDB stream triggers), then the app;
+3. stop the app, Redis and the emulator, and meanwhile restore PostgreSQL's databases beside
+   the live ones (it keeps running); then rename those over the live ones, swap Redis's and
+   the emulator's files, and start them again (the emulator's start re-anchors its DynamoDB
+   stream triggers) and the app;
 4. merge the labs' progress (never lowering a score).
 If step 3 fails, the message names the before-load snapshot that puts everything back.
 """
@@ -20,7 +21,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,40 +124,77 @@ def load(
     try:
         progress(f"checking {source.name}")
         archive.extract(source, unpacked)
-        before = _before_load(settings, backend, progress) if safety else None
-        notes = _apply(stack, unpacked, before, progress)
+        before, databases = _prepare(stack, unpacked, safety, progress)
+        notes = _apply(stack, unpacked, databases, before, progress)
     finally:
         shutil.rmtree(unpacked, ignore_errors=True)
     return Loaded(manifest.name, time.perf_counter() - began, before, notes)
 
 
-def _before_load(settings: Settings, backend: Backend, progress: Progress) -> str:
-    name = store.Store(settings).automatic_name(store.BEFORE_LOAD)
+def _prepare(
+    stack: StackView, unpacked: Path, safety: bool, progress: Progress
+) -> tuple[str | None, list[str]]:
+    """At once: the app stops, PostgreSQL's databases are restored beside the live ones, and
+    the before-load snapshot is saved, then Redis and the emulator stop. If any of it fails,
+    whatever stopped starts again and nothing live was changed."""
+    app_was_up = _is_up(stack, "app")
+    progress("stopping the app; restoring PostgreSQL beside the live databases")
+    with ThreadPoolExecutor(2) as pool:
+        app_stopped = pool.submit(stack.stop, ["app"])
+        prepared = pool.submit(pg_part.prepare, stack, unpacked)
+        try:
+            before = _before_load(stack, progress) if safety else None
+            progress("stopping Redis and the emulator")
+            stack.stop(SWAPPED)
+            databases, _ = prepared.result(), app_stopped.result()
+        except SandboxError:
+            app_stopped.exception(), prepared.exception()  # both finished
+            _as_it_was(stack, prepared, app_was_up)
+            raise
+    return before, databases
+
+
+def _is_up(stack: StackView, service: str) -> bool:
+    return stack.backend.status().services[service].state is not State.STOPPED
+
+
+def _as_it_was(stack: StackView, prepared: Future[list[str]], app_was_up: bool) -> None:
+    if prepared.exception() is None:
+        pg_part.discard(stack, prepared.result())
+    stack.start(SWAPPED)  # harmless for a service still running
+    if app_was_up:
+        _start_app(stack)
+
+
+def _before_load(stack: StackView, progress: Progress) -> str:
+    name = store.Store(stack.settings).automatic_name(store.BEFORE_LOAD)
     progress(f"saving the current state as {name} (to undo this load)")
-    save(settings, backend, name, store.BEFORE_LOAD, "taken automatically before a load")
+    save(
+        stack.settings, stack.backend, name, store.BEFORE_LOAD, "taken automatically before a load"
+    )
     return name
 
 
-def _apply(stack: StackView, unpacked: Path, before: str | None, progress: Progress) -> list[str]:
-    """Stop, swap, restore, start; return notes for the user."""
-    notes: list[str] = []
-    app_was_up = stack.backend.status().services["app"].state is not State.STOPPED
-    progress("stopping the app, Redis and the emulator")
-    stack.stop(["app", *SWAPPED])
+def _apply(
+    stack: StackView, unpacked: Path, databases: list[str], before: str | None, progress: Progress
+) -> list[str]:
+    """With the app, Redis and the emulator stopped: swap in the databases and files, start
+    Redis, then the emulator and the app together; notes for the user."""
     try:
-        progress("restoring PostgreSQL, Redis and the emulator")
-        with ThreadPoolExecutor(2) as pool:
-            files = pool.submit(_swap_files, stack, unpacked)
-            pg_part.restore(stack, unpacked)
-            files.result()
+        pg_part.swap(stack, databases)
+        _swap_files(stack, unpacked)
         labs_part.restore(stack.settings.home, unpacked)
-        progress("starting Redis and the emulator" + (", then the app" if app_was_up else ""))
-        stack.start(SWAPPED)
+        progress("starting Redis, then the emulator and the app")
+        stack.start(["redis"])
+        with ThreadPoolExecutor(1) as pool:
+            app = pool.submit(_start_app, stack)
+            stack.start(["aws"])
+            notes = app.result()
     except (SandboxError, OSError) as err:
         raise _half_loaded(stack, err, before) from err
     redis_part.forget_aside(stack)
     aws_part.forget_aside(stack)
-    return notes + _start_app(stack) if app_was_up else notes
+    return notes
 
 
 def _start_app(stack: StackView) -> list[str]:

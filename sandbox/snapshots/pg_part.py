@@ -2,9 +2,10 @@
 
 A dump, not a copy of the data folder: it is consistent while the server runs (one MVCC
 snapshot per database), about a hundredth of the size (a fresh cluster's files are ~48 MB),
-and loads into this or any newer PostgreSQL. Loading drops and re-creates each database
-(WITH (FORCE) ends the app's connections; the app is stopped anyway) and restores it with
-`pg_restore`; the server keeps running. Roles are added or updated, never dropped.
+and loads into this or any newer PostgreSQL. Loading restores each database beside the live
+one (`pg_restore` into `<db>__loading`, while the app is being stopped), then drops the live
+one (WITH (FORCE)) and renames the restored one over it; the server keeps running. Roles are
+added or updated, never dropped.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sandbox.snapshots.stackview import StackView
 
 FOLDER = "postgres"
 GLOBALS = "globals.sql"
+SIDE_SUFFIX = "__loading"  # a database restored beside the live one, renamed over it
 MAINTENANCE_DB = "template1"  # to drop and create the others, `postgres` included
 TIMEOUT = 300
 
@@ -47,33 +49,64 @@ def save(stack: StackView, staging: Path) -> None:
         list(pool.map(lambda argv: _run(stack, argv, staging), jobs))
 
 
-def restore(stack: StackView, unpacked: Path) -> None:
+def prepare(stack: StackView, unpacked: Path) -> list[str]:
+    """Restore each database under a side name (`<db>__loading`), while the app still runs:
+    the live ones are untouched until `swap`, and a failed restore leaves them as they were.
+    Returns the databases prepared."""
     folder = unpacked / FOLDER
     wanted = sorted(p.stem for p in folder.glob("*.dump"))
     _run_globals(stack, folder / GLOBALS)
+    try:
+        _execute(stack, [f'DROP DATABASE IF EXISTS "{_side(db)}" WITH (FORCE)' for db in wanted])
+        _execute(stack, [f'CREATE DATABASE "{_side(db)}"' for db in wanted])
+        for db in wanted:
+            _run(stack, _restore_argv(stack, _side(db), folder / f"{db}.dump"), None)
+        # DROP DATABASE (in `swap`) waits for a checkpoint of every dirty page: write them
+        # now, while the services are still stopping, so the swap itself is quick.
+        _execute(stack, ["CHECKPOINT"])
+    except SnapshotError:
+        discard(stack, wanted)
+        raise
+    return wanted
+
+
+def swap(stack: StackView, wanted: list[str]) -> None:
+    """The prepared databases take the live ones' names (a live one the snapshot does not
+    have is dropped: the stack is as the snapshot was)."""
+    statements = []
+    for db in sorted(set(databases(stack)) | set(wanted)):
+        statements.append(f'DROP DATABASE IF EXISTS "{_ident(db)}" WITH (FORCE)')
+        if db in wanted:
+            statements.append(f'ALTER DATABASE "{_side(db)}" RENAME TO "{_ident(db)}"')
+    _execute(stack, statements)
+
+
+def discard(stack: StackView, wanted: list[str]) -> None:
+    _execute(stack, [f'DROP DATABASE IF EXISTS "{_side(db)}" WITH (FORCE)' for db in wanted])
+
+
+def _restore_argv(stack: StackView, db: str, dump: Path) -> list[str]:
+    return [str(_bin(stack) / "pg_restore"), *_conn_args(stack), "--exit-on-error",
+            "-d", db, str(dump)]  # fmt: skip
+
+
+def _execute(stack: StackView, statements: list[str]) -> None:
     with _connect(stack, MAINTENANCE_DB) as conn:
-        conn.autocommit = True
+        conn.autocommit = True  # DROP/CREATE DATABASE cannot run in a transaction
         with conn.cursor() as cur:
-            for db in sorted(set(databases(stack)) | set(wanted)):
-                cur.execute(f'DROP DATABASE IF EXISTS "{_ident(db)}" WITH (FORCE)')
-                if db in wanted:
-                    cur.execute(f'CREATE DATABASE "{_ident(db)}"')
-    for db in wanted:
-        argv = [
-            str(_bin(stack) / "pg_restore"),
-            *_conn_args(stack),
-            "--exit-on-error",
-            "-d",
-            db,
-            str(folder / f"{db}.dump"),
-        ]
-        _run(stack, argv, None)
+            for statement in statements:
+                cur.execute(statement)
+
+
+def _side(db: str) -> str:
+    return _ident(db + SIDE_SUFFIX)
 
 
 def databases(stack: StackView) -> list[str]:
     with _connect(stack, MAINTENANCE_DB) as conn, conn.cursor() as cur:
         cur.execute("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate")
-        return sorted(str(row[0]) for row in cur.fetchall())
+        names = [str(row[0]) for row in cur.fetchall()]
+    return sorted(name for name in names if not name.endswith(SIDE_SUFFIX))
 
 
 def _dump_argv(stack: StackView, db: str, target: Path) -> list[str]:
