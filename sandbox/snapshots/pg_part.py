@@ -10,6 +10,7 @@ added or updated, never dropped.
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 from collections.abc import Iterator
@@ -156,24 +157,19 @@ def _run(stack: StackView, argv: list[str], writing_to: Path | None) -> None:
     if done.returncode == 0:
         return
     message = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "no output"
-    if writing_to is not None and any(w in done.stderr for w in _WRITE_FAILURES):
-        raise SnapshotError(
-            f"cannot write the PostgreSQL dump in {writing_to}: {message}; the stack was not "
-            "changed",
-            f"free some space in {writing_to.parent}, or set SANDBOX_SNAPSHOT_DIR elsewhere",
-        )
+    if writing_to is not None:
+        for text, code in _WRITE_FAILURES.items():
+            if text in done.stderr:  # the folder's problem: the caller names the folder
+                raise OSError(code, os.strerror(code), str(writing_to))
     raise SnapshotError(
         f"postgres: {Path(argv[0]).name} failed: {message}", "see `sandbox logs postgres`"
     )
 
 
-_WRITE_FAILURES = (
-    "No space left",
-    "File too large",
-    "Read-only file system",
-    "Permission denied",
-    "Disk quota",
-)
+_WRITE_FAILURES = {  # pg_dump's words for a failed write, as strerror says them
+    os.strerror(code): code
+    for code in (errno.ENOSPC, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EDQUOT)
+}
 
 
 @contextmanager

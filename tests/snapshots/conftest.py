@@ -41,7 +41,9 @@ class Stack:
     def aws(self) -> str:
         return self.backend.endpoint("aws")
 
-    def run(self, *args: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, extra: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """`sandbox ARGS` as a person types it, in this stack's environment."""
         base = {k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}
         return subprocess.run([*SANDBOX, *args], env={**base, **self.env, **(extra or {})},

@@ -108,12 +108,14 @@ def test_the_list_shows_each_snapshot_with_its_time_size_kind_and_versions(
 ) -> None:
     row = listed(stack)[saved]
     assert row["kind"] == "user"
-    assert row["size"] > 0 and row["data_size"] > row["size"]  # compressed
+    assert row["size"] > 0
+    assert row["data_size"] > row["size"]
     assert row["created"] > 0
     assert set(row["versions"]) == {"sandbox", "ministack", "postgres", "redis"}
     assert row["versions"]["ministack"].startswith("ministack ")
     text = stack.run("snapshot", "list").stdout
-    assert saved in text and "ministack" in text
+    assert saved in text
+    assert "ministack" in text
 
 
 def test_export_then_import_under_another_name_gives_the_same_snapshot(
@@ -136,11 +138,13 @@ def test_a_name_in_use_is_refused_unless_forced_and_rm_asks_for_yes(stack: Stack
     assert stack.run("snapshot", "save", "twice").returncode == 0
     again = stack.run("snapshot", "save", "twice")
     assert again.returncode == 1
-    assert "exists already" in again.stderr and "--force" in again.stderr
+    assert "exists already" in again.stderr
+    assert "--force" in again.stderr
     assert stack.run("snapshot", "save", "twice", "--force").returncode == 0
 
     unconfirmed = stack.run("snapshot", "rm", "twice")
-    assert unconfirmed.returncode != 0 and "--yes" in unconfirmed.stderr
+    assert unconfirmed.returncode != 0
+    assert "--yes" in unconfirmed.stderr
     assert stack.run("snapshot", "rm", "twice", "--yes").returncode == 0
     assert "twice" not in listed(stack)
 
@@ -152,7 +156,8 @@ def test_automatic_snapshots_rotate_keeping_the_last_few(stack: Stack) -> None:
         engine.save(stack.settings, stack.backend, name, store.BEFORE_LOAD)
     kept = [n for n, row in listed(stack).items() if row["kind"] == store.BEFORE_LOAD]
     assert len(kept) == store.KEEP[store.BEFORE_LOAD]
-    assert names[-1] in kept and names[0] not in kept
+    assert names[-1] in kept
+    assert names[0] not in kept
 
 
 def test_a_bad_name_is_refused_with_what_a_name_may_hold(stack: Stack) -> None:
@@ -160,4 +165,3 @@ def test_a_bad_name_is_refused_with_what_a_name_may_hold(stack: Stack) -> None:
     assert answer.returncode == 1
     assert "not a usable snapshot name" in answer.stderr
     assert "Traceback" not in answer.stderr
-
