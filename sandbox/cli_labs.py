@@ -1,4 +1,4 @@
-"""`sandbox lab ...`: list, show, start, stop, check, hint, status, reset, validate."""
+"""`sandbox lab ...`: list, show, start, stop, check, hint, status, undo, reset, validate."""
 
 from __future__ import annotations
 

@@ -65,8 +65,13 @@ class Store:
         return self.folder / f"{check_name(name)}{SUFFIX}"
 
     def scratch(self) -> Path:
-        """A fresh folder for unpacking or staging, on the same disk as the archives."""
-        return make_folder(self.folder / ".work", "prepare the snapshot") / uuid.uuid4().hex
+        """A fresh folder for unpacking or staging, on the same disk as the archives (what
+        a killed command left there over an hour ago is removed)."""
+        work = make_folder(self.folder / ".work", "prepare the snapshot")
+        for old in work.iterdir():
+            if old.stat().st_mtime < time.time() - 3600:
+                shutil.rmtree(old, ignore_errors=True)
+        return work / uuid.uuid4().hex
 
     def find(self, name: str) -> Path:
         path = self.path(name)
