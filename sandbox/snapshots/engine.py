@@ -179,17 +179,17 @@ def _apply(
     stack: StackView, unpacked: Path, databases: list[str], before: str | None, progress: Progress
 ) -> list[str]:
     """With the app, Redis and the emulator stopped: swap in the databases and files, start
-    Redis, then the emulator and the app together; notes for the user."""
+    the emulator and Redis together, and the app once Redis is up; notes for the user."""
     try:
         pg_part.swap(stack, databases)
         _swap_files(stack, unpacked)
         labs_part.restore(stack.settings.home, unpacked)
-        progress("starting Redis, then the emulator and the app")
-        stack.start(["redis"])
+        progress("starting Redis and the emulator, and the app once Redis is up")
         with ThreadPoolExecutor(1) as pool:
-            app = pool.submit(_start_app, stack)
-            stack.start(["aws"])
-            notes = app.result()
+            emulator = pool.submit(stack.start, ["aws"])
+            stack.start(["redis"])
+            notes = _start_app(stack)
+            emulator.result()
     except (SandboxError, OSError) as err:
         raise _half_loaded(stack, err, before) from err
     redis_part.forget_aside(stack)
