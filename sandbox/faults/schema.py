@@ -2,8 +2,9 @@
 attributes of each toxic type, with their bounds. Types are checked as Toxiproxy's Go decoder
 checks them (strict: a string is not a number, 1.5 is not an integer).
 
-Only model.py's parsers import this module, when a body first needs checking: pydantic and
-these models are about half the faults server's memory, which an idle stack never uses.
+The server imports this module when a body first needs checking (model.py's parsers, then
+toxics.build), not at start: pydantic and these models are about 10 MB, a third of the
+server's memory, which an idle stack never needs.
 """
 
 from __future__ import annotations
