@@ -14,7 +14,7 @@ import click
 
 from sandbox.config import Settings
 from sandbox.faults.client import FaultsClient
-from sandbox.faults.model import ATTRIBUTES, Attributes
+from sandbox.faults.schema import ATTRIBUTES, Attributes
 
 HTTP_COUNTS = (("requests_aborted", "requests aborted"), ("requests_delayed", "requests delayed"))
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")

@@ -7,7 +7,8 @@ error body ``{"error": ..., "status": ...}`` with 400/404/409 follow Toxiproxy's
 
 The parts, one concern each::
 
-    model.py       what the API accepts and answers: proxies, toxics, errors (pydantic)
+    model.py       what the API accepts and answers: proxies, toxics, errors
+    schema.py      the bodies' pydantic models (imported on the first body, not at start)
     addresses.py   listen and upstream addresses; listen is kept on loopback
     toxics.py      one class per toxic kind, applied to one direction of one connection
     http1.py       where HTTP/1.1 requests begin in a byte stream (for the HTTP toxics)

@@ -8,23 +8,28 @@ what was wrong. JSON types are checked as Toxiproxy's Go decoder checks them (a 
 not a number, 1.5 is not an integer). Unknown fields of a proxy or a toxic are ignored, as
 Toxiproxy does, so a client may send back what it read; unknown *attributes* are refused,
 because a misspelt attribute would otherwise silently do nothing.
+
+The bodies are checked by the pydantic models of schema.py, which the parsers here import
+when they first run: a server that has not been sent a body yet does not carry pydantic.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from typing import Annotated, Any, Literal, TypeVar
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from sandbox.faults.addresses import AddressError, parse_listen, parse_upstream
+
+if TYPE_CHECKING:  # at run time schema.py (pydantic) is imported by the parsers that need it
+    from pydantic import BaseModel
+
+    from sandbox.faults.schema import Attributes
 
 Stream = Literal["upstream", "downstream"]
 STREAMS: tuple[Stream, ...] = ("upstream", "downstream")
 _STREAM_NAMES: dict[str, Stream] = {stream: stream for stream in STREAMS}
-MAX_MS = 3_600_000  # an hour: a longer fault is a typo that would hang a lab
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 
 class ApiError(Exception):
@@ -55,77 +60,6 @@ def toxic_not_found(proxy: str, name: str) -> ApiError:
     return ApiError(f"toxic not found: {name} (on proxy {proxy})", 404)
 
 
-# -- toxic attributes, one model per type ---------------------------------------------------
-
-Millis = Annotated[int, Field(ge=0, le=MAX_MS)]
-Percentage = Annotated[float, Field(ge=0, le=100)]
-
-
-class Attributes(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
-
-
-class LatencyAttributes(Attributes):
-    latency: Millis = Field(0, description="ms")
-    jitter: Millis = Field(0, description="+/- ms")
-
-
-class BandwidthAttributes(Attributes):
-    # 1 KB = 1000 bytes, as in Toxiproxy; 0 = no limit
-    rate: Annotated[int, Field(ge=0)] = Field(0, description="KB/s")
-
-
-class SlowCloseAttributes(Attributes):
-    delay: Millis = Field(0, description="ms")
-
-
-class TimeoutAttributes(Attributes):
-    timeout: Millis = Field(0, description="ms, 0: never close")
-
-
-class ResetPeerAttributes(Attributes):
-    timeout: Millis = Field(0, description="ms")
-
-
-class SlicerAttributes(Attributes):
-    average_size: Annotated[int, Field(ge=0)] = Field(0, description="bytes")
-    size_variation: Annotated[int, Field(ge=0)] = Field(0, description="bytes")
-    delay: Annotated[int, Field(ge=0, le=MAX_MS * 1000)] = Field(0, description="microseconds")
-
-    @model_validator(mode="after")
-    def _sizes(self) -> SlicerAttributes:
-        if self.average_size < 1:
-            raise ValueError("average_size must be at least 1 (bytes per slice)")
-        if self.size_variation >= self.average_size:
-            raise ValueError("size_variation must be smaller than average_size")
-        return self
-
-
-class LimitDataAttributes(Attributes):
-    bytes: Annotated[int, Field(ge=0)] = Field(0, description="bytes")
-
-
-class HttpAbortAttributes(Attributes):
-    status: Annotated[int, Field(ge=200, le=599)] = Field(503, description="HTTP status")
-    percentage: Percentage = Field(100.0, description="% of requests")
-
-
-class HttpDelayAttributes(Attributes):
-    delay_ms: Millis = Field(0, description="ms")
-    percentage: Percentage = Field(100.0, description="% of requests")
-
-
-ATTRIBUTES: dict[str, type[Attributes]] = {
-    "latency": LatencyAttributes,
-    "bandwidth": BandwidthAttributes,
-    "slow_close": SlowCloseAttributes,
-    "timeout": TimeoutAttributes,
-    "reset_peer": ResetPeerAttributes,
-    "slicer": SlicerAttributes,
-    "limit_data": LimitDataAttributes,
-    "http_abort": HttpAbortAttributes,
-    "http_delay": HttpDelayAttributes,
-}
 HTTP_TYPES = frozenset({"http_abort", "http_delay"})  # requests only: the upstream stream
 
 
@@ -158,23 +92,6 @@ class Toxic:
         }
 
 
-class _ProxyBody(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore")
-    name: str | None = None
-    listen: str | None = None
-    upstream: str | None = None
-    enabled: bool | None = None
-
-
-class _ToxicBody(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore")
-    name: str | None = None
-    type: str | None = None
-    stream: str | None = None
-    toxicity: Annotated[float, Field(ge=0, le=1)] | None = None
-    attributes: dict[str, Any] | None = None
-
-
 # -- parsing request bodies ---------------------------------------------------------------
 
 
@@ -190,7 +107,9 @@ def decode(body: bytes) -> Any:
 
 def proxy_to_create(data: Any, where: str = "") -> ProxyConfig:
     """A new proxy from POST /proxies (or one item of /populate, `where` naming it)."""
-    body = _validate(_ProxyBody, data)
+    from sandbox.faults import schema
+
+    body = _validate(schema.ProxyBody, data)
     if not body.name:
         raise missing_field(f"name{where}")
     if not body.upstream:
@@ -205,7 +124,9 @@ def proxy_to_create(data: Any, where: str = "") -> ProxyConfig:
 
 def proxy_after_update(current: ProxyConfig, data: Any) -> ProxyConfig:
     """POST/PATCH /proxies/{name}: each field given replaces the current one; not the name."""
-    body = _validate(_ProxyBody, data)
+    from sandbox.faults import schema
+
+    body = _validate(schema.ProxyBody, data)
     return replace(
         current,
         listen=current.listen if body.listen is None else _listen(body.listen),
@@ -228,11 +149,13 @@ def proxies_to_populate(data: Any) -> list[ProxyConfig]:
 
 def toxic_to_create(data: Any) -> Toxic:
     """POST /proxies/{name}/toxics, checked in Toxiproxy's order: stream, type, attributes."""
-    body = _validate(_ToxicBody, data)
+    from sandbox.faults import schema
+
+    body = _validate(schema.ToxicBody, data)
     kind = body.type or ""
     stream = _stream(body.stream, kind)
-    if kind not in ATTRIBUTES:
-        known = ", ".join(ATTRIBUTES)
+    if kind not in schema.ATTRIBUTES:
+        known = ", ".join(schema.ATTRIBUTES)
         raise ApiError(f"invalid toxic type: {kind!r} (known types: {known})", 400)
     return Toxic(
         name=body.name or f"{kind}_{stream}",
@@ -246,7 +169,9 @@ def toxic_to_create(data: Any) -> Toxic:
 def toxic_after_update(current: Toxic, data: Any) -> Toxic:
     """POST/PATCH a toxic: attributes given replace the current ones, and toxicity; the
     name, type and stream stay (as in Toxiproxy)."""
-    body = _validate(_ToxicBody, data)
+    from sandbox.faults import schema
+
+    body = _validate(schema.ToxicBody, data)
     merged = {**current.attributes.model_dump(), **(body.attributes or {})}
     return replace(
         current,
@@ -256,7 +181,9 @@ def toxic_after_update(current: Toxic, data: Any) -> Toxic:
 
 
 def attributes_for(kind: str, raw: dict[str, Any]) -> Attributes:
-    model = ATTRIBUTES[kind]
+    from sandbox.faults import schema
+
+    model = schema.ATTRIBUTES[kind]
     unknown = sorted(set(raw) - set(model.model_fields))
     if unknown:
         known = ", ".join(model.model_fields)
@@ -295,16 +222,11 @@ def _upstream(text: str) -> str:
 
 
 def _validate(model: type[M], data: Any, prefix: str = "") -> M:
+    from sandbox.faults import schema
+
     if not isinstance(data, dict):
         raise bad_body(f"expected a JSON object, got {type(data).__name__}")
     try:
-        return model.model_validate(data)
-    except ValidationError as err:
-        raise bad_body(_explain(err, prefix)) from err
-
-
-def _explain(err: ValidationError, prefix: str) -> str:
-    first = err.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    message = first["msg"].removeprefix("Value error, ")
-    return f"{prefix}{where}: {message}" if where else f"{prefix.rstrip('.')}: {message}"
+        return schema.validate(model, data, prefix)
+    except schema.Invalid as err:
+        raise bad_body(str(err)) from err

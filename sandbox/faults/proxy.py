@@ -16,7 +16,6 @@ from sandbox.faults.addresses import Address, parse_listen, parse_upstream
 from sandbox.faults.connection import Connection
 from sandbox.faults.model import STREAMS, ApiError, ProxyConfig, Stream, Toxic, toxic_not_found
 from sandbox.faults.toxics import Entry, build
-from sandbox.services.process import port_owner
 
 log = logging.getLogger("sandbox.faults")
 
@@ -165,6 +164,10 @@ class Proxy:
 
 def _listen_error(name: str, address: Address, err: OSError) -> ApiError:
     if err.errno == errno.EADDRINUSE:
+        # Imported here: it brings psutil and urllib (~8 MB) into a server that needs them
+        # only to name a port's owner.
+        from sandbox.services.process import port_owner
+
         owner = port_owner(address.port)
         return ApiError(
             f"listen address {address} is already in use"

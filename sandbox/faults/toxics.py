@@ -32,25 +32,25 @@ from __future__ import annotations
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sandbox.faults.http1 import RequestFramer, abort_response
-from sandbox.faults.model import (
-    Attributes,
-    BandwidthAttributes,
-    HttpAbortAttributes,
-    HttpDelayAttributes,
-    LatencyAttributes,
-    LimitDataAttributes,
-    ResetPeerAttributes,
-    SlicerAttributes,
-    SlowCloseAttributes,
-    TimeoutAttributes,
-    Toxic,
-)
+from sandbox.faults.model import Toxic
+
+if TYPE_CHECKING:  # pydantic models: loaded with the first toxic (see build), not at start
+    from sandbox.faults.schema import (
+        BandwidthAttributes,
+        HttpAbortAttributes,
+        HttpDelayAttributes,
+        LatencyAttributes,
+        LimitDataAttributes,
+        ResetPeerAttributes,
+        SlicerAttributes,
+        SlowCloseAttributes,
+        TimeoutAttributes,
+    )
 
 Emit = Callable[[bytes, float], Awaitable[None]]
-A = TypeVar("A", bound=Attributes)
 
 
 class LinkControl(Protocol):
@@ -109,17 +109,10 @@ class Kind:
         """The source closed its side; called before the close goes on."""
 
 
-def _attrs(attributes: Attributes, model: type[A]) -> A:
-    if not isinstance(attributes, model):
-        raise TypeError(f"{type(attributes).__name__} given where {model.__name__} is needed")
-    return attributes
-
-
 class Latency(Kind):
     """Each chunk goes on `latency` +/- `jitter` ms after it arrived."""
 
-    def __init__(self, attributes: Attributes) -> None:
-        attrs = _attrs(attributes, LatencyAttributes)
+    def __init__(self, attrs: LatencyAttributes) -> None:
         self.latency, self.jitter = attrs.latency / 1000, attrs.jitter / 1000
 
     def delay(self) -> float:
@@ -140,8 +133,8 @@ class _Clock:
 class Bandwidth(Kind):
     """At most `rate` KB/s, sent in pieces of 100 ms worth (as Toxiproxy)."""
 
-    def __init__(self, attributes: Attributes) -> None:
-        self.rate = _attrs(attributes, BandwidthAttributes).rate * 1000  # bytes per second
+    def __init__(self, attrs: BandwidthAttributes) -> None:
+        self.rate = attrs.rate * 1000  # bytes per second
 
     def new_state(self) -> _Clock:
         return _Clock()
@@ -164,8 +157,8 @@ class Bandwidth(Kind):
 class SlowClose(Kind):
     """The close goes on `delay` ms after the source closed."""
 
-    def __init__(self, attributes: Attributes) -> None:
-        self.delay = _attrs(attributes, SlowCloseAttributes).delay / 1000
+    def __init__(self, attrs: SlowCloseAttributes) -> None:
+        self.delay = attrs.delay / 1000
 
     async def finish(self, run: Run) -> None:
         await run.link.sleep_until(run, run.link.now() + self.delay)
@@ -175,8 +168,8 @@ class Timeout(Kind):
     """Nothing gets through; the connection closes `timeout` ms after the toxic reached it
     (never, with 0: data is dropped until the toxic is removed)."""
 
-    def __init__(self, attributes: Attributes) -> None:
-        self.timeout = _attrs(attributes, TimeoutAttributes).timeout / 1000
+    def __init__(self, attrs: TimeoutAttributes) -> None:
+        self.timeout = attrs.timeout / 1000
 
     def start(self, run: Run) -> None:
         if self.timeout:
@@ -191,8 +184,8 @@ class ResetPeer(Kind):
     """When data first arrives, wait `timeout` ms, then reset the connection (TCP RST);
     the data is dropped."""
 
-    def __init__(self, attributes: Attributes) -> None:
-        self.timeout = _attrs(attributes, ResetPeerAttributes).timeout / 1000
+    def __init__(self, attrs: ResetPeerAttributes) -> None:
+        self.timeout = attrs.timeout / 1000
 
     async def pipe(self, run: Run, data: bytes, at: float, emit: Emit) -> None:
         if await run.link.sleep_until(run, run.link.now() + self.timeout):
@@ -205,8 +198,7 @@ class Slicer(Kind):
     """Each chunk is cut into slices of about `average_size` +/- `size_variation` bytes,
     `delay` microseconds apart."""
 
-    def __init__(self, attributes: Attributes) -> None:
-        attrs = _attrs(attributes, SlicerAttributes)
+    def __init__(self, attrs: SlicerAttributes) -> None:
         self.average, self.variation = attrs.average_size, attrs.size_variation
         self.delay = attrs.delay / 1_000_000
 
@@ -240,8 +232,8 @@ class _Sent:
 class LimitData(Kind):
     """After `bytes` bytes have gone through, the connection closes."""
 
-    def __init__(self, attributes: Attributes) -> None:
-        self.limit = _attrs(attributes, LimitDataAttributes).bytes
+    def __init__(self, attrs: LimitDataAttributes) -> None:
+        self.limit = attrs.bytes
 
     def new_state(self) -> _Sent:
         return _Sent()
@@ -263,8 +255,7 @@ def _hit(percentage: float) -> bool:
 class HttpAbort(Kind):
     """`percentage` % of requests are answered with `status` and never forwarded."""
 
-    def __init__(self, attributes: Attributes) -> None:
-        attrs = _attrs(attributes, HttpAbortAttributes)
+    def __init__(self, attrs: HttpAbortAttributes) -> None:
         self.status, self.percentage = attrs.status, attrs.percentage
 
     def new_state(self) -> RequestFramer:
@@ -284,8 +275,7 @@ class HttpAbort(Kind):
 class HttpDelay(Kind):
     """`percentage` % of requests are held `delay_ms` before they are forwarded."""
 
-    def __init__(self, attributes: Attributes) -> None:
-        attrs = _attrs(attributes, HttpDelayAttributes)
+    def __init__(self, attrs: HttpDelayAttributes) -> None:
         self.delay, self.percentage = attrs.delay_ms / 1000, attrs.percentage
 
     def new_state(self) -> RequestFramer:
@@ -308,7 +298,8 @@ class Entry:
     kind: Kind
 
 
-KINDS: dict[str, Callable[[Attributes], Kind]] = {
+# Each takes its type's attributes model; build() checks the pairing.
+KINDS: dict[str, Callable[[Any], Kind]] = {
     "latency": Latency,
     "bandwidth": Bandwidth,
     "slow_close": SlowClose,
@@ -322,5 +313,11 @@ KINDS: dict[str, Callable[[Attributes], Kind]] = {
 
 
 def build(toxic: Toxic) -> Entry:
-    """A validated toxic with its behaviour (model.ATTRIBUTES and KINDS share their keys)."""
+    """A validated toxic with its behaviour (schema.ATTRIBUTES and KINDS share their keys)."""
+    from sandbox.faults.schema import ATTRIBUTES  # already loaded: it validated the toxic
+
+    needed = ATTRIBUTES[toxic.type]
+    if not isinstance(toxic.attributes, needed):
+        given = type(toxic.attributes).__name__
+        raise TypeError(f"{given} given where {needed.__name__} is needed")
     return Entry(toxic, KINDS[toxic.type](toxic.attributes))

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
+import typing
 
 import pytest
 
-from sandbox.faults import model
+from sandbox.faults import model, schema
 from sandbox.faults.addresses import AddressError, parse_listen, parse_upstream
 from sandbox.faults.http1 import RequestFramer, abort_response
-from sandbox.faults.model import ApiError, SlicerAttributes
+from sandbox.faults.model import ApiError
+from sandbox.faults.schema import SlicerAttributes
 from sandbox.faults.toxics import KINDS, Slicer
 
 
@@ -61,7 +65,21 @@ def test_populate_refuses_duplicate_names_in_one_list() -> None:
 
 
 def test_every_toxic_type_has_attributes_and_a_behaviour() -> None:
-    assert set(KINDS) == set(model.ATTRIBUTES)
+    assert set(KINDS) == set(schema.ATTRIBUTES)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_each_behaviour_takes_the_attributes_of_its_own_type(kind: str) -> None:
+    hints = typing.get_type_hints(KINDS[kind].__init__, localns=vars(schema))
+    assert hints["attrs"] is schema.ATTRIBUTES[kind]
+
+
+def test_the_server_starts_without_the_libraries_only_a_request_needs() -> None:
+    # pydantic checks bodies and psutil names a port's owner: ~13 MB an idle stack never uses
+    heavy = ("pydantic", "psutil", "urllib.request")
+    code = f"import sys, sandbox.faults.server; print([m for m in {heavy} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_the_framer_marks_each_request_of_a_pipelined_stream() -> None:
