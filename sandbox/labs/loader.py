@@ -161,10 +161,21 @@ def check_problems(
         return [(tuple(e["loc"]), e["msg"]) for e in err.errors()]
     except Exception as err:
         return [(("kind",), f"the {kind_name!r} kind's parameters cannot be checked: {err}")]
+    return _nested_problems(parsed, registry)
+
+
+def _nested_problems(parsed: Any, registry: Registry) -> list[tuple[tuple[Any, ...], str]]:
+    """A kind that wraps checks (fault, with_toxic, proxy_counters' `before`, ...) has each
+    one checked here too, so a typo inside fails at load, not as UNKNOWN at grading."""
+    found: list[tuple[tuple[Any, ...], str]] = []
     nested = getattr(parsed, "check", None)
-    if kind_name == "fault" and isinstance(nested, dict):
-        return [(("check", *sub), message) for sub, message in check_problems(nested, registry)]
-    return []
+    if isinstance(nested, dict):
+        found += [(("check", *sub), msg) for sub, msg in check_problems(nested, registry)]
+    for index, inner in enumerate(getattr(parsed, "before", None) or []):
+        if isinstance(inner, dict):
+            found += [(("before", index, *sub), msg)
+                      for sub, msg in check_problems(inner, registry)]  # fmt: skip
+    return found
 
 
 def _load_python_checks(lab: Lab, registry: Registry) -> list[str]:

@@ -10,6 +10,7 @@ from sandbox.aws.deploy import deploy
 from sandbox.config import Settings
 from sandbox.errors import SandboxError
 from sandbox.labs import progress as progress_store
+from sandbox.labs import services as lab_services
 from sandbox.labs import workspace as ws
 from sandbox.labs.checks.base import Capability, CheckContext, Registry, Status, limit
 from sandbox.labs.model import Lab
@@ -18,7 +19,7 @@ from sandbox.stack import resolve_backend
 from sandbox.stack.backend import Backend
 from sandbox.stack.model import State
 
-APP_FINGERPRINT = "labs/app-fingerprint"
+FINGERPRINTS = "labs/fingerprints"  # per service: the code it ran when last graded
 
 
 def context(lab: Lab, backend: Backend, workspace: Path, settings: Settings) -> CheckContext:
@@ -29,27 +30,33 @@ def context(lab: Lab, backend: Backend, workspace: Path, settings: Settings) -> 
 
 
 def prepare(lab: Lab, backend: Backend, settings: Settings, ctx: CheckContext) -> None:
-    """The app runs the learner's edited code; their Lambda is (re)deployed."""
+    """The app and the lab's own services run the learner's edited code; their Lambda is
+    (re)deployed."""
     if "app" in lab.workspace and "app" in ctx.endpoints:
-        _restart_if_changed(backend, settings)
+        _restart_if_changed(backend, settings, "app", settings.app_dir / "app")
+    for service in lab.lab_services:
+        if service.root == "workspace" and service.name in ctx.endpoints:
+            folder = lab_services.folder_of(service, lab, ctx.workspace)
+            _restart_if_changed(backend, settings, service.name, folder)
     aws = ctx.endpoints.get("aws")
     # A real account is changed only by `sandbox deploy`, which names it and asks first.
     if "lambda" in lab.workspace and aws is not None and not is_real_aws(aws):
         deploy(aws, settings.lambda_dir)
 
 
-def _restart_if_changed(backend: Backend, settings: Settings) -> None:
+def _restart_if_changed(backend: Backend, settings: Settings, service: str, code: Path) -> None:
+    """Restart `service` when the code in `code` changed since it was last graded."""
     from sandbox.aws.package import fingerprint
 
     if limit(backend, Capability.CONTROL) is not None:
         return  # the external backend runs no app of ours: the learner runs theirs elsewhere
-    marker = settings.home / APP_FINGERPRINT
-    current = repr(fingerprint(settings.app_dir / "app"))
+    marker = settings.home / FINGERPRINTS / service
+    current = repr(fingerprint(code))
     if marker.exists() and marker.read_text() == current:
         return
     # A restart, not a reload: the learner may have changed gunicorn's own configuration.
-    backend.stop_service("app")
-    backend.start_service("app")
+    backend.stop_service(service)
+    backend.start_service(service)
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(current)
 

@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sandbox import __version__
 from sandbox.config import Settings
@@ -62,6 +62,13 @@ APP_HEALTHCHECK = [
 
 class ComposeBackend:
     name = "compose"
+    # What fault checks need and compose.yaml does not run (see Capability in the labs).
+    limits: ClassVar[dict[str, str]] = {
+        "faults": "the compose environment runs no fault injector; run this check on the "
+        "embedded backend",
+        "chaos": "the compose environment's emulator has no free chaos API (LocalStack's is "
+        "paid); run this check on the embedded backend",
+    }
 
     def __init__(self, settings: Settings, docker: str | None = None) -> None:
         self.settings = settings

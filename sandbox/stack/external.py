@@ -50,6 +50,10 @@ LIMITS = {
     "control": "the external backend cannot stop services; run this check on the embedded backend",
     "logs": "the external backend cannot read the services' logs; run this check on the "
     "embedded backend",
+    "faults": "the external backend runs no fault injector of ours; run this check on the "
+    "embedded backend",
+    "chaos": "the external backend's emulator may have no chaos API (LocalStack's is paid); "
+    "run this check on the embedded backend",
 }
 REAL_AWS_NOTE = (
     "real AWS (the standard credential chain and region); status does not call it: "

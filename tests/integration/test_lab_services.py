@@ -266,3 +266,22 @@ def test_the_cli_shows_stops_and_starts_a_lab_service_by_name(
     started_again = run(env, "start", "greeter")
     assert started_again.returncode == 0, started_again.stderr
     assert "greeter is healthy." in started_again.stdout
+
+
+def test_grading_restarts_a_workspace_service_only_when_its_code_changed(
+    started: Lab, stack: EmbeddedBackend, env: dict[str, str]
+) -> None:
+    from sandbox.labs.session import context, prepare
+
+    workspace = Path(env["SANDBOX_WORKSPACE"]) / LAB
+
+    def grade_and_pid() -> int | None:
+        prepare(started, stack, stack.settings, context(started, stack, workspace, stack.settings))
+        return stack.status().services["greeter"].pid
+
+    first = grade_and_pid()
+    assert grade_and_pid() == first  # nothing changed: left running
+    code = workspace / "greeter" / "greeter.py"
+    code.write_text(code.read_text().replace('"GREETING")', '"GREETING", "HOME")'))
+    assert grade_and_pid() != first
+    assert "HOME" in requests.get(stack.status().services["greeter"].url, timeout=5).json()

@@ -143,3 +143,25 @@ def test_python_checks_may_use_postponed_annotations(tmp_path: Path) -> None:
     (folder / "lab.yaml").write_text(text.replace("        path: README.md\n", ""))
     lab, _ = load(folder)
     assert lab.find_check("readme") is not None
+
+
+NESTED = GOOD.replace(
+    """      - id: readme
+        kind: file""",
+    """      - id: wrapped
+        kind: proxy_counters
+        title: counted
+        proxy: users
+        before:
+          - {kind: http, pth: /warm}
+        check: {kind: http, path: /orders, expectt: {status: 200}}
+        expect: {upstream_errors: {max: 3}}
+      - id: readme
+        kind: file""",
+)
+
+
+def test_a_typo_inside_a_nested_check_fails_at_load_with_its_line(tmp_path: Path) -> None:
+    message = problems(tmp_path, NESTED)
+    assert "before[0].pth: Extra inputs are not permitted" in message
+    assert "check.expectt: Extra inputs are not permitted" in message
