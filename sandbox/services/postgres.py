@@ -13,11 +13,10 @@ import pwd
 import shutil
 import signal
 import stat
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import psycopg2
 
 from sandbox.errors import BinaryNotFoundError, DataDirError, ServiceStartError
 from sandbox.readiness import CommandCheck
@@ -74,16 +73,15 @@ def start(config: PostgresConfig) -> ServerProcess:
         _initdb(bin_dir, data_dir, user, config.log_path)
     server = _launch(bin_dir, data_dir, user, config)
     wait_until_ready(server, readiness(config.port, bin_dir), config.start_timeout)
-    try:
-        _create_database(config.port)
-    except psycopg2.Error as err:
+    problem = _create_database(bin_dir, config.port)
+    if problem:
         server.stop()
         raise ServiceStartError(
             SERVICE,
-            f"started, but creating the database failed: {err}".strip(),
+            f"started, but creating the database failed: {problem}",
             f"read {config.log_path}",
             tail(config.log_path),
-        ) from err
+        )
     return server
 
 
@@ -224,16 +222,25 @@ def readiness(port: int, bin_dir: Path | None = None) -> CommandCheck:
     return CommandCheck(argv, timeout=2.0)
 
 
-def _create_database(port: int) -> None:
-    conn = psycopg2.connect(url(port, "postgres"), connect_timeout=5)
+# One psql call, not a psycopg2 connection: the supervisor, which lives as long as the
+# stack, then never loads libpq's 6 MB (the app and the tests do, in their own processes).
+CREATE_IF_MISSING = (
+    f"SELECT 'CREATE DATABASE \"{DATABASE}\"' "  # noqa: S608 - a constant name
+    f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{DATABASE}')\\gexec\n"
+)
+
+
+def _create_database(bin_dir: Path, port: int) -> str:
+    """Create the app's database unless it exists; '' when done, else what went wrong."""
+    argv = [str(bin_dir / "psql"), "-X", "-q", "-h", "127.0.0.1", "-p", str(port),
+            "-U", USER, "-d", "postgres", "-v", "ON_ERROR_STOP=1"]  # fmt: skip
+    env = {**os.environ, "PGPASSWORD": PASSWORD, "PGCONNECT_TIMEOUT": "5"}
     try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))
-            if cur.fetchone() is None:
-                cur.execute(f'CREATE DATABASE "{DATABASE}"')
-    finally:
-        conn.close()
+        done = subprocess.run(argv, input=CREATE_IF_MISSING, capture_output=True, text=True,
+                              env=env, timeout=30, check=False)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return str(err)
+    return done.stderr.strip() if done.returncode else ""
 
 
 def data_location(config: PostgresConfig) -> Path:

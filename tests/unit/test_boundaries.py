@@ -40,3 +40,16 @@ def test_core_never_imports_textual() -> None:
         if "textual" in imported_modules(path)
     ]
     assert offenders == []
+
+
+def test_the_supervisor_loads_no_database_driver_sdk_or_validation_library() -> None:
+    """It lives as long as the stack: libpq, boto3 and pydantic would cost it ~50 MB idle."""
+    import subprocess
+    import sys
+
+    heavy = "{'psycopg2', 'boto3', 'pydantic'}"
+    probe = f"import sys, sandbox.stack.supervisor; print(sorted({heavy} & set(sys.modules)))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
