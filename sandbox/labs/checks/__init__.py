@@ -9,15 +9,17 @@ from sandbox.labs.checks.event import KIND as EVENT
 from sandbox.labs.checks.fault import KIND as FAULT
 from sandbox.labs.checks.file import KIND as FILE
 from sandbox.labs.checks.http import KIND as HTTP
+from sandbox.labs.checks.lambda_alias import KIND as LAMBDA_ALIAS
 from sandbox.labs.checks.log_line import KIND as LOG_LINE
 from sandbox.labs.checks.metric import KIND as METRIC
+from sandbox.labs.checks.pipeline import KIND as PIPELINE
 from sandbox.labs.checks.s3_object import KIND as S3_OBJECT
 from sandbox.labs.checks.sqs_depth import KIND as SQS_DEPTH
 from sandbox.labs.checks.static_kinds import DOCKERFILE, MANIFEST
 
 BUILTIN: tuple[CheckKind, ...] = (
     HTTP, METRIC, DYNAMODB_ITEM, S3_OBJECT, SQS_DEPTH, LOG_LINE, FILE, COMMAND, FAULT, EVENT,
-    MANIFEST, DOCKERFILE,
+    MANIFEST, DOCKERFILE, PIPELINE, LAMBDA_ALIAS,
 )  # fmt: skip
 
 
