@@ -306,6 +306,7 @@ KIND = CheckKind(
     evaluate,
     needs=lambda params: ("aws",) if params.run else (),
     example=EXAMPLE,
-    summary="The workspace's GitHub Actions workflow: valid, jobs `needs` what they must, and "
-    "run on a copy with a planted change, ending as expected (and `live` moved or kept).",
+    summary="The workspace's GitHub Actions workflow is valid and its jobs `needs` what they "
+    "must; with `run` (needs aws), it runs on a copy with a planted change and ends as "
+    "expected, `live` moved or kept.",
 )
