@@ -19,6 +19,7 @@ from sandbox import (
     cli_labs,
     cli_pipeline,
     cli_release,
+    cli_snapshot,
     cli_tui,
 )
 from sandbox.config import BACKENDS, Settings
@@ -88,6 +89,7 @@ for _command in [
     *cli_demo.COMMANDS,
     *cli_release.COMMANDS,
     *cli_pipeline.COMMANDS,
+    *cli_snapshot.COMMANDS,
 ]:
     cli.add_command(_command)
 cli_lab_authoring.extend(cli_labs.lab_group)  # lab new, lab kinds

@@ -1,4 +1,4 @@
-"""`sandbox lab ...`: list, show, start, stop, check, hint, status, reset, validate."""
+"""`sandbox lab ...`: list, show, start, stop, check, hint, status, undo, reset, validate."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sandbox.labs import workspace as ws
 from sandbox.labs.lifecycle import Change, Switch, reset_lab, running_labs, start_lab, stop_lab
 from sandbox.labs.session import grade
 from sandbox.labs.validate import describe, validate
+from sandbox.snapshots import steps
 from sandbox.stack import resolve_backend
 from sandbox.stack.backend import Backend
 
@@ -85,6 +86,8 @@ def start_command(ctx: click.Context, lab_id: str, force: bool) -> None:
     if info.kept:
         click.echo(f"Kept your edits to: {', '.join(info.kept)} (--force replaces them)")
     _say_changes(switch, "your code")
+    for note in switch.notes:
+        click.echo(f"Note: {note}")
     click.echo(f"Next: read `sandbox lab show {lab.id}`, edit, then `sandbox lab check {lab.id}`")
 
 
@@ -145,7 +148,15 @@ def check_command(ctx: click.Context, lab_id: str, step: str | None, fmt: str) -
         click.echo(f"error: could not grade: {err.render()}", err=True)
         sys.exit(2)
     click.echo(reports.render(report, fmt))
+    _undo_point(ctx, lab)
     sys.exit(report.exit_code)
+
+
+def _undo_point(ctx: click.Context, lab: Any) -> None:
+    """A check that finished a step starts the next one: save its undo point."""
+    note = steps.mark_step_start(lab, Settings.from_env(), _backend_factory(ctx)())
+    if note:
+        click.echo(f"Note: {note}", err=True)
 
 
 def _live_printer() -> Any:
@@ -216,6 +227,29 @@ def reset_command(ctx: click.Context, lab_id: str, yes: bool) -> None:
     switch = reset_lab(lab, Settings.from_env(), _backend_factory(ctx))
     _say_changes(switch, "the project's own code")
     click.echo(f"{lab.id} reset; `sandbox lab start {lab.id}` begins again.")
+
+
+@lab_group.command("undo")
+@click.argument("lab_id", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def undo_command(ctx: click.Context, lab_id: str | None, as_json: bool) -> None:
+    """Put the stack's data back as it was when you started your current step (LAB_ID, or
+    the lab you worked on last). Your files are not touched; the undo can itself be undone."""
+    undone = steps.undo(Settings.from_env(), _backend_factory(ctx)(), lab_id)
+    loaded = undone.loaded
+    if as_json:
+        answer = {"lab": undone.lab_id, "step": undone.step.id, "seconds": round(loaded.seconds, 3)}
+        click.echo(json.dumps({**answer, "before_load": loaded.before_load, "notes": loaded.notes}))
+        return
+    click.echo(
+        f"{undone.lab_id}: the data is back as it was at the start of step "
+        f"{undone.step.id} ({undone.step.title}). Your files were not changed."
+    )
+    for note in loaded.notes:
+        click.echo(f"Note: {note}")
+    if loaded.before_load:
+        click.echo(f"Changed your mind? `sandbox snapshot load {loaded.before_load}`")
 
 
 @lab_group.command("validate")

@@ -35,6 +35,8 @@ class Settings:
     docker: str = "docker"
     aws_emulator: str = "localstack"
     compose_files: tuple[Path, ...] = ()
+    # Where snapshots are kept: beside the state dir, so `sandbox reset` does not delete them.
+    snapshot_dir: Path | None = None  # None: <home>-snapshots
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +54,7 @@ class Settings:
             docker=env.get("SANDBOX_DOCKER", "").strip() or "docker",
             aws_emulator=_emulator(env),
             compose_files=_compose_files(env),
+            snapshot_dir=_optional_dir(env, "SANDBOX_SNAPSHOT_DIR"),
             **_external_urls(env),
         )
 
@@ -59,6 +62,10 @@ class Settings:
     @property
     def postgres_port(self) -> int:
         return self.ports["postgres"]
+
+    @property
+    def snapshots(self) -> Path:
+        return self.snapshot_dir or self.home.with_name(self.home.name + "-snapshots")
 
     @property
     def redis_port(self) -> int:
@@ -203,6 +210,11 @@ def write_overrides(home: Path, **dirs: Path | None) -> None:
     home.mkdir(parents=True, exist_ok=True)
     data = {key: str(value) for key, value in dirs.items() if value is not None}
     (home / OVERRIDES_FILE).write_text(json.dumps(data, indent=2))
+
+
+def _optional_dir(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    return Path(raw).absolute() if raw else None
 
 
 def _dir(env: Mapping[str, str], overrides: dict[str, str], key: str, default: str) -> Path:

@@ -42,6 +42,7 @@ class Change(StrEnum):
 class Switch:
     labs: list[str] = field(default_factory=list)  # the labs started or left
     changes: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # starting data loaded, undo point saved
 
 
 BackendFactory = Callable[[], Backend]
@@ -71,10 +72,14 @@ def start_lab(
     if lab.lab_services:
         specs = lab_services.resolve(lab, info.workspace, settings)
         labservices.replace_lab(settings.home, lab.id, specs)
-    changes = follow(settings, backend)
+    switch = Switch([lab.id], follow(settings, backend))
     if lab.lab_services:
-        changes += follow_services(backend, [s.name for s in lab.lab_services], started=True)
-    return info, Switch([lab.id], changes)
+        names = [s.name for s in lab.lab_services]
+        switch.changes += follow_services(backend, names, started=True)
+    from sandbox.snapshots import steps  # snapshots build on the labs: imported when used
+
+    switch.notes = steps.on_lab_start(lab, settings, backend(), force)
+    return info, switch
 
 
 def stop_lab(settings: Settings, backend: BackendFactory, lab: Lab | None = None) -> Switch:
@@ -140,6 +145,9 @@ def reset_lab(lab: Lab, settings: Settings, backend: BackendFactory) -> Switch:
     switch = stop_lab(settings, backend, lab)
     ws.reset(lab, settings.home)
     progress_store.ProgressStore(settings.home).forget(lab.id)
+    from sandbox.snapshots import steps
+
+    steps.forget_lab(lab, settings)  # its undo points belong to the attempt being reset
     return switch
 
 

@@ -88,6 +88,7 @@ class Lab(Strict):
     workspace: dict[Literal["app", "lambda"], str] = Field(default_factory=dict)
     python_checks: str | None = None  # a module in the lab folder with register(registry)
     lab_services: list[LabService] = Field(default_factory=list)
+    fixture: str | None = None  # a snapshot in the lab folder, loaded at `lab start`
     steps: list[Step] = Field(min_length=1)
     _folder: Path = PrivateAttr(default=Path("."))
 

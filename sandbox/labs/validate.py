@@ -96,8 +96,12 @@ def grade_variant(lab: Lab, registry: Registry, variant: str, tmp: Path) -> LabR
         if lab.lab_services:  # written before `up`: the supervisor starts them with the stack
             specs = lab_services.resolve(lab, workspace, settings, env)
             labservices.replace_lab(settings.home, lab.id, specs)
-        if lab.services or lab.lab_services:
+        if lab.services or lab.lab_services or lab.fixture:
             backend.start()
+        if lab.fixture:
+            from sandbox.snapshots.steps import load_fixture  # snapshots build on the labs
+
+            load_fixture(lab, settings, backend, safety=False)
         ctx = context(lab, backend, workspace, settings)
         prepare(lab, backend, settings, ctx)
         return run_lab(lab, registry, ctx)

@@ -12,8 +12,10 @@ from sandbox.labs.lifecycle import Change, Switch, reset_lab, running_labs, star
 from sandbox.labs.model import CheckSpec, Lab
 from sandbox.labs.runner import CheckResult, LabReport
 from sandbox.labs.session import grade as grade_lab
+from sandbox.snapshots import steps, store
+from sandbox.stack import get_backend
 from sandbox.stack.backend import Backend
-from sandbox.tui.models import CheckRow, HintView, LabDetail, LabRow
+from sandbox.tui.models import CheckRow, HintView, LabDetail, LabRow, SnapshotRow
 
 
 def rows(settings: Settings) -> list[LabRow]:
@@ -63,7 +65,9 @@ def grade(
     def relay(check: CheckSpec, result: CheckResult | None) -> None:
         listener(check.id, result)
 
-    return grade_lab(lab, registry, settings, step, relay, backend_name=backend)
+    report = grade_lab(lab, registry, settings, step, relay, backend_name=backend)
+    steps.mark_step_start(lab, settings, get_backend(settings, backend))  # a step finished?
+    return report
 
 
 def hint(lab_id: str, check_id: str | None, home: Path) -> HintView | None:
@@ -82,7 +86,7 @@ def start(lab_id: str, settings: Settings, backend: Callable[[], Backend]) -> st
     note = f"your workspace: {info.workspace} ({len(info.copied)} files copied)"
     if info.kept:
         note += f"; kept your edits to {', '.join(info.kept)}"
-    return note + _changes(switch, "your code")
+    return note + _changes(switch, "your code") + "".join(f"; {n}" for n in switch.notes)
 
 
 def stop(settings: Settings, backend: Callable[[], Backend]) -> str:
@@ -93,6 +97,31 @@ def stop(settings: Settings, backend: Callable[[], Backend]) -> str:
     return f"left {', '.join(switch.labs)} (your work is kept)" + _changes(
         switch, "the project's own code"
     )
+
+
+def undo(lab_id: str, settings: Settings, backend: Backend) -> str:
+    """`sandbox lab undo`: the data as it was when the current step started."""
+    undone = steps.undo(settings, backend, lab_id)
+    before = undone.loaded.before_load
+    note = f"{lab_id}: the data is back as at the start of step {undone.step.id}; your files "
+    note += "were not changed" + (
+        f" (`sandbox snapshot load {before}` undoes this)" if before else ""
+    )
+    return note + "".join(f"; {n}" for n in undone.loaded.notes)
+
+
+def snapshot_rows(settings: Settings) -> list[SnapshotRow]:
+    rows = []
+    for entry in store.Store(settings).entries():
+        m = entry.manifest
+        if m is None:
+            rows.append(
+                SnapshotRow(entry.name, entry.created, entry.size, "damaged", entry.problem)
+            )
+            continue
+        made = f"sandbox {m.versions.get('sandbox', '?')}, {m.versions.get('ministack', '?')}"
+        rows.append(SnapshotRow(entry.name, m.created, entry.size, m.kind, made, m.note))
+    return rows
 
 
 def reset(lab_id: str, settings: Settings, backend: Callable[[], Backend]) -> None:

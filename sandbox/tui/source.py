@@ -29,7 +29,7 @@ from sandbox.stack import choose_backend, get_backend, healthy_endpoint, remembe
 from sandbox.stack.backend import Backend
 from sandbox.stack.model import StackStatus, State
 from sandbox.tui import faultview, labview, metrics
-from sandbox.tui.models import HintView, LabDetail, LabRow, QueueRow
+from sandbox.tui.models import HintView, LabDetail, LabRow, QueueRow, SnapshotRow
 
 CheckListener = Callable[[str, CheckResult | None], None]  # check id; None: it started
 
@@ -66,6 +66,7 @@ class BrowseSource(Protocol):
     def buckets(self) -> list[str]: ...
     def objects(self, bucket: str) -> list[dict[str, Any]]: ...
     def queues(self) -> list[QueueRow]: ...
+    def snapshots(self) -> list[SnapshotRow]: ...
 
 
 class MetricsSource(Protocol):
@@ -80,6 +81,7 @@ class LabsSource(Protocol):
     def start_lab(self, lab_id: str) -> str: ...
     def stop_lab(self) -> str: ...
     def reset_lab(self, lab_id: str) -> None: ...
+    def undo_lab(self, lab_id: str) -> str: ...
 
 
 class DataSource(StackSource, ServerlessSource, BrowseSource, MetricsSource, LabsSource,
@@ -220,6 +222,9 @@ class RealSource:
     def queues(self) -> list[QueueRow]:
         return queue_rows(browse.sqs_depths(self.aws_endpoint()))
 
+    def snapshots(self) -> list[SnapshotRow]:
+        return labview.snapshot_rows(self.settings())
+
     # -- metrics --------------------------------------------------------------------------
 
     def metrics(self) -> metrics.MetricsView:
@@ -251,6 +256,9 @@ class RealSource:
 
     def reset_lab(self, lab_id: str) -> None:
         labview.reset(lab_id, self.settings(), self.backend)
+
+    def undo_lab(self, lab_id: str) -> str:
+        return labview.undo(lab_id, self.settings(), self.backend())
 
 
 def queue_rows(depths: list[dict[str, Any]]) -> list[QueueRow]:

@@ -17,7 +17,7 @@ from sandbox.labs.checks.base import Status
 from sandbox.labs.runner import CheckResult, LabReport
 from sandbox.stack.model import LastExit, ServiceStatus, StackStatus, State
 from sandbox.tui.metrics import MetricsView
-from sandbox.tui.models import CheckRow, HintView, LabDetail, LabRow, QueueRow
+from sandbox.tui.models import CheckRow, HintView, LabDetail, LabRow, QueueRow, SnapshotRow
 
 NOW = 1767268800.0  # 2026-01-01 12:00:00 UTC
 LAB = "01-twelve-factor"
@@ -195,6 +195,17 @@ class FakeSource:
 
     def reset_lab(self, lab_id: str) -> None:
         self.calls.append(f"reset {lab_id}")
+
+    def undo_lab(self, lab_id: str) -> str:
+        self.calls.append(f"undo {lab_id}")
+        return f"{lab_id}: the data is back as at the start of step health"
+
+    def snapshots(self) -> list[SnapshotRow]:
+        made = "sandbox 0.1.0, ministack 1.5.33"
+        return [
+            SnapshotRow("step-01-twelve-factor-health", 1_780_000_000.0, 84_211, "step", made),
+            SnapshotRow("clean-start", 1_780_003_600.0, 91_502, "user", made),
+        ]
 
 
 def fake_status(backend: str, running: bool) -> StackStatus:
