@@ -9,8 +9,10 @@ from sandbox.labs.checks.event import KIND as EVENT
 from sandbox.labs.checks.fault import KIND as FAULT
 from sandbox.labs.checks.file import KIND as FILE
 from sandbox.labs.checks.http import KIND as HTTP
+from sandbox.labs.checks.lambda_alias import KIND as LAMBDA_ALIAS
 from sandbox.labs.checks.log_line import KIND as LOG_LINE
 from sandbox.labs.checks.metric import KIND as METRIC
+from sandbox.labs.checks.pipeline import KIND as PIPELINE
 from sandbox.labs.checks.proxy_counters import KIND as PROXY_COUNTERS
 from sandbox.labs.checks.s3_object import KIND as S3_OBJECT
 from sandbox.labs.checks.service_moved import KIND as SERVICE_MOVED
@@ -28,6 +30,8 @@ BUILTIN: tuple[CheckKind, ...] = (
     WITH_TOXIC,
     WITH_CHAOS,
     SERVICE_MOVED,
+    PIPELINE,
+    LAMBDA_ALIAS,
 )  # fmt: skip
 
 
