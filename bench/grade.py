@@ -1,16 +1,19 @@
-"""How long grading each lab takes on a warm stack, excluding declared `eventually` waits.
+"""How long grading each lab takes on a warm stack (the goal: at most 3 s wall per lab).
 
-    .venv/bin/python bench/grade.py [--runs 3]
+    .venv/bin/python bench/grade.py [--runs 3] [--lab 03-serverless ...]
 
 Starts one embedded stack in a temporary state dir on free ports; for each lab, points it
 at a copy of the lab's solution, grades once to warm up (the app restart and the Lambda
-deploy happen there), then grades `--runs` more times. Prints JSON. A benchmark, not a test.
+deploy happen there), then grades `--runs` more times. Calm checks run concurrently and
+disruptive ones after them, as `sandbox lab check` does, so a lab's time is not the sum of
+its checks'. Prints JSON with the slowest checks of each lab. A benchmark, not a test.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -18,15 +21,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+import machine  # bench/machine.py: the script's own folder is on sys.path
+
 from sandbox.config import Settings
 from sandbox.errors import SandboxError
-from sandbox.labs import loader, session
+from sandbox.labs import loader, runner, session
 from sandbox.labs import workspace as ws
 from sandbox.labs.checks.base import Status
 from sandbox.stack.embedded import EmbeddedBackend
 from sandbox.stack.specs import free_port_variables
 
-GOAL_SECONDS = 1.0
+GOAL_SECONDS = 3.0
 
 
 def stack_env(home: Path) -> dict[str, str]:
@@ -46,6 +51,7 @@ def grade_lab(lab_id: str, env: dict[str, str], tmp: Path, runs: int) -> dict[st
         backend.start()
     session.grade(lab, registry, settings, workspace=workspace)  # warm-up
     times, waits, passed, per_check = [], [], True, {}
+    disruptive = [c.id for _, c in lab.checks() if runner.disruptive(c, registry)]
     for _ in range(runs):
         started = time.perf_counter()
         report = session.grade(lab, registry, settings, workspace=workspace)
@@ -58,31 +64,34 @@ def grade_lab(lab_id: str, env: dict[str, str], tmp: Path, runs: int) -> dict[st
             "seconds_median": round(statistics.median(times), 3),
             "eventually_waits_median": round(statistics.median(waits), 3),
             "grading_seconds_median": round(statistics.median(grading), 3),
-            "goal_met": statistics.median(grading) <= GOAL_SECONDS,
-            # where the time goes: checks that inject faults or wait for redelivery
-            "slowest_checks_s": slowest(per_check)}  # fmt: skip
+            "goal_met": statistics.median(times) <= GOAL_SECONDS,
+            # where the time goes (the last run); disruptive checks run one at a time
+            "slowest_checks_s": slowest(per_check), "disruptive": disruptive}  # fmt: skip
 
 
-def slowest(durations: dict[str, float], count: int = 3) -> dict[str, float]:
+def slowest(durations: dict[str, float], count: int = 4) -> dict[str, float]:
     return dict(sorted(durations.items(), key=lambda item: -item[1])[:count])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--lab", action="append", help="only this lab (repeatable)")
     args = parser.parse_args()
+    began, load_before = time.perf_counter(), os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-grade-") as tmp:
         env = stack_env(Path(tmp) / "home")
         try:
             labs = {lab_id: grade_lab(lab_id, env, Path(tmp), args.runs)
-                    for lab_id in loader.lab_ids()}  # fmt: skip
+                    for lab_id in args.lab or loader.lab_ids()}  # fmt: skip
         except SandboxError as err:
             print(f"error: {err.render()}", file=sys.stderr)
             return 1
         finally:
             EmbeddedBackend(Settings.from_env(env)).reset()
     print(json.dumps({"runs": args.runs, "goal_seconds": GOAL_SECONDS, "labs": labs,
-                      "goal_met": all(lab["goal_met"] for lab in labs.values())}))  # fmt: skip
+                      "goal_met": all(lab["goal_met"] for lab in labs.values()),
+                      "context": machine.context(began, load_before)}))  # fmt: skip
     return 0
 
 

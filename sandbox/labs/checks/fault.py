@@ -42,4 +42,6 @@ def _stopped(params: FaultParams) -> tuple[str, ...]:
     return (params.stop,)
 
 
-KIND = CheckKind("fault", FaultParams, evaluate, needs=_stopped, requires=(Capability.CONTROL,))
+KIND = CheckKind(
+    "fault", FaultParams, evaluate, needs=_stopped, requires=(Capability.CONTROL,), disruptive=True
+)
