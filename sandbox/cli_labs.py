@@ -1,9 +1,10 @@
-"""`sandbox lab ...`: list, show, start, stop, check, hint, status, reset, validate."""
+"""`sandbox lab ...`: list, show, start, stop, check, verify, hint, status, reset, validate."""
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -13,9 +14,12 @@ from sandbox.errors import SandboxError
 from sandbox.labs import hints, loader, reports
 from sandbox.labs import progress as progress_store
 from sandbox.labs import workspace as ws
+from sandbox.labs.checks.base import Registry
 from sandbox.labs.lifecycle import Change, Switch, reset_lab, running_labs, start_lab, stop_lab
+from sandbox.labs.model import Lab
 from sandbox.labs.session import grade
 from sandbox.labs.validate import validate
+from sandbox.labs.verify import read_report, verify
 from sandbox.stack import resolve_backend
 from sandbox.stack.backend import Backend
 
@@ -123,22 +127,91 @@ def _say_changes(switch: Switch, whose: str) -> None:
 @click.argument("lab_id")
 @click.argument("step", required=False)
 @click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="text")
+@click.option(
+    "--save",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the JSON report (signed with SANDBOX_GRADER_KEY) to this file.",
+)
+@click.option(
+    "--github-output",
+    envvar="GITHUB_OUTPUT",
+    hidden=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+)  # set by GitHub Actions
 @click.pass_context
-def check_command(ctx: click.Context, lab_id: str, step: str | None, fmt: str) -> None:
-    """Grade the lab (or one STEP). Exit 0: all passed, 1: some failed, 2: could not grade."""
+def check_command(
+    ctx: click.Context,
+    lab_id: str,
+    step: str | None,
+    fmt: str,
+    save: Path | None,
+    github_output: Path | None,
+) -> None:
+    """Grade the lab (or one STEP). Exit 0: all passed, 1: some failed, 2: could not grade.
+    With --format github inside GitHub Actions, the result also goes to the step's output
+    `result` for GitHub Classroom's reporter."""
+    settings = Settings.from_env()
     try:
-        lab, registry = loader.load(lab_id)
+        lab, registry = own_lab(lab_id)
         if step is not None and step not in [s.id for s in lab.steps]:
-            raise SandboxError(f"{lab.id} has no step {step!r}",
-                               f"use one of: {', '.join(s.id for s in lab.steps)}")  # fmt: skip
+            raise SandboxError(
+                f"{lab.id} has no step {step!r}",
+                f"use one of: {', '.join(s.id for s in lab.steps)}",
+            )
         listener = _live_printer() if fmt == "text" and sys.stderr.isatty() else None
-        report = grade(lab, registry, Settings.from_env(), step, listener,
-                       backend_name=(ctx.obj or {}).get("backend"))  # fmt: skip
+        report = grade(
+            lab, registry, settings, step, listener, backend_name=(ctx.obj or {}).get("backend")
+        )
     except SandboxError as err:
         click.echo(f"error: could not grade: {err.render()}", err=True)
         sys.exit(2)
-    click.echo(reports.render(report, fmt))
+    click.echo(reports.render(report, fmt, settings.grader_key))
+    if save is not None:
+        save.write_text(reports.render(report, "json", settings.grader_key) + "\n")
+    if fmt == "github" and github_output is not None:
+        with github_output.open("a") as handle:
+            handle.write(reports.github_output(report))
     sys.exit(report.exit_code)
+
+
+def own_lab(lab_id: str) -> tuple[Lab, Registry]:
+    """A lab of the sandbox's own labs folder, by id: never a folder given as a path (a
+    learner's copy could bring checks of its own)."""
+    if lab_id not in loader.lab_ids():
+        known = ", ".join(loader.lab_ids()) or "none"
+        raise SandboxError(
+            f"no lab {lab_id!r} in {loader.labs_root()}", f"give a lab id, one of: {known}"
+        )
+    return loader.load(lab_id)
+
+
+@lab_group.command("verify")
+@click.argument("report_file", metavar="REPORT", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def verify_command(report_file: Path, as_json: bool) -> None:
+    """Check a JSON report: the files that graded it are this sandbox's (sha256), its score
+    adds up, and with SANDBOX_GRADER_KEY its signature holds. Exit 0: verified, 1: not."""
+    verdict = verify(read_report(report_file), Settings.from_env().grader_key)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "lab": verdict.lab_id,
+                    "verified": verdict.ok,
+                    "signed": verdict.signed,
+                    "problems": verdict.problems,
+                }
+            )
+        )
+        sys.exit(0 if verdict.ok else 1)
+    if verdict.ok:
+        how = "signature and sha256 match" if verdict.signed else "sha256 match (unsigned)"
+        click.echo(f"{report_file}: verified ({verdict.lab_id}, {how})")
+        sys.exit(0)
+    click.echo(f"{report_file}: NOT verified", err=True)
+    for problem in verdict.problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(1)
 
 
 def _live_printer() -> Any:

@@ -39,6 +39,7 @@ class LabReport:
     lab_id: str
     title: str
     results: list[CheckResult] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)  # see provenance.stamp
 
     @property
     def score(self) -> int:
