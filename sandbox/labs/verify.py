@@ -64,7 +64,8 @@ def provenance_problems(document: dict[str, Any], lab: Lab) -> list[str]:
             f"graded by sandbox {stamp.get('sandbox_version')}, this is "
             f"{__version__}: verify with the version that graded it"
         )
-    claimed = stamp.get("sha256") if isinstance(stamp.get("sha256"), dict) else {}
+    sha256 = stamp.get("sha256")
+    claimed: dict[str, Any] = sha256 if isinstance(sha256, dict) else {}
     for name, digest in provenance.digests(lab).items():
         if claimed.get(name) != digest:
             problems.append(
