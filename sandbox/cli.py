@@ -8,7 +8,16 @@ from typing import Any
 
 import click
 
-from sandbox import __version__, cli_aws, cli_chaos, cli_check, cli_faults, cli_labs, cli_tui
+from sandbox import (
+    __version__,
+    cli_aws,
+    cli_chaos,
+    cli_check,
+    cli_classroom,
+    cli_faults,
+    cli_labs,
+    cli_tui,
+)
 from sandbox.config import BACKENDS, Settings
 from sandbox.errors import SandboxError
 from sandbox.stack import remember_backend, resolve_backend
@@ -69,6 +78,7 @@ def _backend(ctx: click.Context, settings: Settings) -> Backend:
 for _command in [
     *cli_aws.COMMANDS,
     cli_labs.lab_group,
+    *cli_classroom.COMMANDS,
     cli_check.check,
     *cli_tui.COMMANDS,
     *cli_faults.COMMANDS,
