@@ -11,11 +11,10 @@ import click
 
 from sandbox.config import Settings
 from sandbox.errors import SandboxError
-from sandbox.labs import hints, loader, reports
-from sandbox.labs import progress as progress_store
+from sandbox.labs import engine, hints, loader, reports
 from sandbox.labs import workspace as ws
 from sandbox.labs.checks.base import Registry
-from sandbox.labs.lifecycle import Change, Switch, reset_lab, running_labs, start_lab, stop_lab
+from sandbox.labs.lifecycle import Change
 from sandbox.labs.model import Lab
 from sandbox.labs.session import grade
 from sandbox.labs.validate import validate
@@ -33,39 +32,21 @@ def lab_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def list_command(as_json: bool) -> None:
     """Every lab with its title and your score."""
-    store = progress_store.ProgressStore(Settings.from_env().home)
-    rows = []
-    for lab_id in loader.lab_ids():
-        lab, _ = loader.load(lab_id)
-        done = store.get(lab_id)
-        rows.append(
-            {
-                "id": lab.id,
-                "title": lab.title,
-                "score": done.best_score,
-                "max_score": lab.total_points,
-                "started": done.started_at is not None,
-            }
-        )
+    rows = engine.lab_rows(Settings.from_env())
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        keys = ("id", "title", "score", "max_score", "started")
+        click.echo(json.dumps([{key: getattr(row, key) for key in keys} for row in rows], indent=2))
         return
     for row in rows:
-        click.echo(f"{row['id']:<28} {row['score']:>3}/{row['max_score']:<3}  {row['title']}")
+        click.echo(f"{row.id:<28} {row.score:>3}/{row.max_score:<3}  {row.title}")
 
 
 @lab_group.command("show")
 @click.argument("lab_id")
 def show_command(lab_id: str) -> None:
-    """The lab's summary, steps, instructions and checks."""
+    """The lab's summary, steps, instructions and checks (Markdown)."""
     lab, _ = loader.load(lab_id)
-    click.echo(f"# {lab.title}  ({lab.total_points} points)\n\n{lab.summary}\n")
-    for step in lab.steps:
-        click.echo(f"## {step.title}\n")
-        click.echo((lab.folder / step.instructions).read_text().strip() + "\n")
-        for check in step.checks:
-            click.echo(f"  - [{check.id}] {check.title} ({check.points} pts)")
-        click.echo("")
+    click.echo(engine.instructions(lab, with_checks=True))
 
 
 def _backend_factory(ctx: click.Context) -> Any:
@@ -83,13 +64,11 @@ def _backend_factory(ctx: click.Context) -> Any:
 @click.pass_context
 def start_command(ctx: click.Context, lab_id: str, force: bool) -> None:
     """Copy the starter into workspace/LAB_ID/ and point the stack at your code."""
-    lab, _ = loader.load(lab_id)
-    info, switch = start_lab(lab, Settings.from_env(), _backend_factory(ctx), force)
-    click.echo(f"Your workspace: {info.workspace} ({len(info.copied)} files copied)")
-    if info.kept:
-        click.echo(f"Kept your edits to: {', '.join(info.kept)} (--force replaces them)")
-    _say_changes(switch, "your code")
-    click.echo(f"Next: read `sandbox lab show {lab.id}`, edit, then `sandbox lab check {lab.id}`")
+    started = engine.start(lab_id, Settings.from_env(), _backend_factory(ctx), force)
+    for note in engine.start_notes(started, " (--force replaces them)"):
+        click.echo(note)
+    _say_changes(started.changes, "your code")
+    click.echo(f"Next: read `sandbox lab show {lab_id}`, edit, then `sandbox lab check {lab_id}`")
 
 
 @lab_group.command("stop")
@@ -99,8 +78,7 @@ def start_command(ctx: click.Context, lab_id: str, force: bool) -> None:
 def stop_command(ctx: click.Context, lab_id: str | None, as_json: bool) -> None:
     """Leave the lab (LAB_ID, or whichever runs): the stack runs the project's own code
     again; your workspace and progress are kept."""
-    lab = loader.load(lab_id)[0] if lab_id else None
-    switch = stop_lab(Settings.from_env(), _backend_factory(ctx), lab)
+    switch = engine.leave(Settings.from_env(), _backend_factory(ctx), lab_id)
     if as_json:
         click.echo(json.dumps({"left": switch.labs, "changes": [str(c) for c in switch.changes]}))
         return
@@ -111,16 +89,12 @@ def stop_command(ctx: click.Context, lab_id: str | None, as_json: bool) -> None:
     for left in switch.labs:
         click.echo(f"Left {left}: your work stays in {ws.workspace_of(loader.load(left)[0])}; "
                    f"`sandbox lab start {left}` goes back to it.")  # fmt: skip
-    _say_changes(switch, "the project's own code")
+    _say_changes(switch.changes, "the project's own code")
 
 
-def _say_changes(switch: Switch, whose: str) -> None:
-    if Change.NOT_RUNNING in switch.changes:
-        click.echo(f"The stack is not running: `sandbox up` starts it with {whose}.")
-    if Change.APP_RESTARTED in switch.changes:
-        click.echo(f"The app was restarted so it runs {whose}.")
-    if Change.LAMBDA_REDEPLOYED in switch.changes:
-        click.echo(f"The Lambda was redeployed from {whose}.")
+def _say_changes(changes: list[Change], whose: str) -> None:
+    for note in engine.change_notes(changes, whose, "`sandbox up`"):
+        click.echo(note)
 
 
 @lab_group.command("check")
@@ -242,29 +216,25 @@ def hint_command(lab_id: str, check_id: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def status_command(as_json: bool) -> None:
     """Progress and score of every lab (kept in the state dir)."""
-    settings = Settings.from_env()
-    everything = progress_store.ProgressStore(settings.home).load()
-    running = running_labs(settings)
-    rows = {}
-    for lab_id in loader.lab_ids():
-        lab, _ = loader.load(lab_id)
-        done = everything.get(lab_id, progress_store.LabProgress())
-        rows[lab_id] = {"title": lab.title, "best_score": done.best_score,
-                        "last_score": done.last_score, "max_score": lab.total_points,
-                        "checks_passed": len(done.passed), "checks": len(lab.checks()),
-                        "hints_used": sum(done.hints.values()),
-                        "running": lab_id in running}  # fmt: skip
+    rows = engine.lab_rows(Settings.from_env())
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps({row.id: _status(row) for row in rows}, indent=2))
         return
+    running = [row.id for row in rows if row.running]
     runs = f"your {', '.join(running)} workspace" if running else "the project's own code"
     click.echo(f"The stack runs {runs}.")
-    for lab_id, row in rows.items():
+    for row in rows:
         click.echo(
-            f"{lab_id:<28} best {row['best_score']:>3}/{row['max_score']:<3} "
-            f"checks {row['checks_passed']}/{row['checks']}  hints {row['hints_used']}"
-            + ("  (running)" if row["running"] else "")
+            f"{row.id:<28} best {row.score:>3}/{row.max_score:<3} "
+            f"checks {row.checks_passed}/{row.checks}  hints {row.hints_used}"
+            + ("  (running)" if row.running else "")
         )
+
+
+def _status(row: engine.LabRow) -> dict[str, Any]:
+    return {"title": row.title, "best_score": row.score, "last_score": row.last_score,
+            "max_score": row.max_score, "checks_passed": row.checks_passed,
+            "checks": row.checks, "hints_used": row.hints_used, "running": row.running}  # fmt: skip
 
 
 @lab_group.command("reset")
@@ -279,8 +249,8 @@ def reset_command(ctx: click.Context, lab_id: str, yes: bool) -> None:
         if not sys.stdin.isatty():
             raise click.UsageError("reset deletes your work; run it with --yes to confirm")
         click.confirm(f"Delete {ws.workspace_of(lab)} and your progress?", abort=True)
-    switch = reset_lab(lab, Settings.from_env(), _backend_factory(ctx))
-    _say_changes(switch, "the project's own code")
+    switch = engine.reset(lab.id, Settings.from_env(), _backend_factory(ctx))
+    _say_changes(switch.changes, "the project's own code")
     click.echo(f"{lab.id} reset; `sandbox lab start {lab.id}` begins again.")
 
 

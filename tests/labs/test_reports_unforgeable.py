@@ -33,6 +33,10 @@ def run(
     env: dict[str, str], *args: str, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     full = {**{k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}, **env}
+    if "PYTHONPATH" in full:  # made absolute: a relative entry would name the workspace
+        full["PYTHONPATH"] = os.pathsep.join(
+            map(os.path.abspath, full["PYTHONPATH"].split(os.pathsep))
+        )
     return subprocess.run([*SANDBOX, *args], env=full, capture_output=True, text=True,
                           timeout=120, check=False, cwd=cwd)  # fmt: skip
 

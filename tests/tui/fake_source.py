@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from sandbox.aws.deploy import DeployResult, Resource
 from sandbox.aws.events import EventTimeout, FireResult
 from sandbox.labs.checks.base import Status
+from sandbox.labs.engine import Began, LabStart
+from sandbox.labs.lifecycle import Switch
 from sandbox.labs.runner import CheckResult, LabReport
 from sandbox.stack.model import LastExit, ServiceStatus, StackStatus, State
 from sandbox.tui.metrics import MetricsView
@@ -173,8 +176,8 @@ class FakeSource:
     def hint(self, lab_id: str, check_id: str | None) -> HintView | None:
         return HintView(check_id or "health", 1, "The starter already has /health.", 0, 0)
 
-    def start_lab(self, lab_id: str) -> str:
-        return "your workspace: workspace/01-twelve-factor (12 files copied)"
+    def start_lab(self, lab_id: str) -> LabStart:
+        return LabStart(lab_id, Path("workspace/01-twelve-factor"), Began.FRESH, 12)
 
     def faults(self) -> list[str]:
         return list(self.active_faults)
@@ -184,10 +187,10 @@ class FakeSource:
         cleared, self.active_faults = len(self.active_faults), []
         return f"cleared {cleared} fault(s)"
 
-    def stop_lab(self) -> str:
+    def stop_lab(self) -> Switch:
         self.calls.append("stop lab")
         self.running_lab = None
-        return "left 01-twelve-factor (your work is kept)"
+        return Switch([LAB])
 
     def reset_lab(self, lab_id: str) -> None:
         self.calls.append(f"reset {lab_id}")

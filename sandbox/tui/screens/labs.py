@@ -13,8 +13,11 @@ from textual.widgets import DataTable, Markdown, OptionList
 
 from sandbox.errors import SandboxError
 from sandbox.labs.checks.base import Status
+from sandbox.labs.engine import LabStart
+from sandbox.labs.lifecycle import Switch
 from sandbox.labs.runner import CheckResult, LabReport
 from sandbox.tui.commands import bindings
+from sandbox.tui.labview import left_note, started_note
 from sandbox.tui.messages import CheckProgress
 from sandbox.tui.models import HintView, LabDetail, LabRow
 from sandbox.tui.screens.base import SandboxScreen
@@ -166,15 +169,15 @@ class LabsScreen(SandboxScreen):
             self.background(f"start {lab_id}", lambda: self.source.start_lab(lab_id),
                             self._started)  # fmt: skip
 
-    def _started(self, note: str) -> None:
-        self.notify(note, title="lab started", markup=False, timeout=8)
+    def _started(self, started: LabStart) -> None:
+        self.notify(started_note(started), title="lab started", markup=False, timeout=8)
         self.reload()
 
     def action_leave_lab(self) -> None:
         self.background("leave the lab", self.source.stop_lab, self._left)
 
-    def _left(self, note: str) -> None:
-        self.notify(note, title="lab", markup=False, timeout=8)
+    def _left(self, switch: Switch) -> None:
+        self.notify(left_note(switch), title="lab", markup=False, timeout=8)
         self.reload()
 
     def action_reset_lab(self) -> None:
