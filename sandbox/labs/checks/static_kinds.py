@@ -11,8 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params
+from sandbox.static import catalogue
 from sandbox.static.dockerfile import check_dockerfile
 from sandbox.static.errors import CannotCheckError
 from sandbox.static.findings import Finding, outcome
@@ -21,15 +25,26 @@ from sandbox.static.manifests import DEFAULT_KUBERNETES_VERSION, check_manifests
 SHOWN = 10  # findings listed in a failed outcome; the rest are counted
 
 
+def _known_rule(rule: str) -> str:
+    """A rule id or pattern that selects nothing is a typo: the check would always pass."""
+    problem = catalogue.problem(rule)
+    if problem is not None:
+        raise ValueError(problem)
+    return rule
+
+
+RuleId = Annotated[str, AfterValidator(_known_rule)]  # in sandbox/static/catalogue.py
+
+
 class ManifestParams(Params):
     path: str = "manifests"  # relative to the workspace: a folder, kustomization or YAML file
-    rules: tuple[str, ...] = ()  # only these rule ids or patterns; empty: every rule
+    rules: tuple[RuleId, ...] = ()  # only these rule ids or patterns; empty: every rule
     kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
 
 
 class DockerfileParams(Params):
     path: str = "app/Dockerfile"  # relative to the workspace
-    rules: tuple[str, ...] = ()
+    rules: tuple[RuleId, ...] = ()
     require_digest: bool = False
 
 
