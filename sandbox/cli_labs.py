@@ -16,9 +16,12 @@ from sandbox.labs import workspace as ws
 from sandbox.labs.checks.base import Registry
 from sandbox.labs.lifecycle import Change
 from sandbox.labs.model import Lab
+from sandbox.labs.runner import LabReport
 from sandbox.labs.session import grade
 from sandbox.labs.validate import validate
 from sandbox.labs.verify import read_report, verify
+from sandbox.labs.watch import Changed
+from sandbox.labs.watch import watch as watch_workspace
 from sandbox.stack import resolve_backend
 from sandbox.stack.backend import Backend
 
@@ -106,6 +109,7 @@ def _say_changes(changes: list[Change], whose: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the JSON report (signed with SANDBOX_GRADER_KEY) to this file.",
 )
+@click.option("--watch", is_flag=True, help="Grade again whenever a workspace file changes.")
 @click.option(
     "--github-output",
     envvar="GITHUB_OUTPUT",
@@ -119,12 +123,15 @@ def check_command(
     step: str | None,
     fmt: str,
     save: Path | None,
+    watch: bool,
     github_output: Path | None,
 ) -> None:
     """Grade the lab (or one STEP). Exit 0: all passed, 1: some failed, 2: could not grade.
     With --format github inside GitHub Actions, the result also goes to the step's output
     `result` for GitHub Classroom's reporter."""
     settings = Settings.from_env()
+    if watch and fmt != "text":
+        raise click.UsageError("--watch shows text: leave out --format")
     try:
         lab, registry = own_lab(lab_id)
         if step is not None and step not in [s.id for s in lab.steps]:
@@ -132,6 +139,8 @@ def check_command(
                 f"{lab.id} has no step {step!r}",
                 f"use one of: {', '.join(s.id for s in lab.steps)}",
             )
+        if watch:
+            _watch(ctx, lab, registry, settings, step)
         listener = _live_printer() if fmt == "text" and sys.stderr.isatty() else None
         report = grade(
             lab, registry, settings, step, listener, backend_name=(ctx.obj or {}).get("backend")
@@ -146,6 +155,27 @@ def check_command(
         with github_output.open("a") as handle:
             handle.write(reports.github_output(report))
     sys.exit(report.exit_code)
+
+
+def _watch(
+    ctx: click.Context, lab: Lab, registry: Registry, settings: Settings, step: str | None
+) -> None:
+    """Grade now and after every change of the workspace, until Ctrl-C."""
+    folder = ws.workspace_of(lab)
+    backend = (ctx.obj or {}).get("backend")
+    click.echo(f"Watching {folder}: save a file to grade again (Ctrl-C stops).", err=True)
+
+    def show(before: LabReport | None, after: LabReport, changed: list[Changed]) -> None:
+        click.echo(reports.changes_text(before, after, changed))
+
+    def failed(err: SandboxError) -> None:
+        click.echo(f"error: could not grade: {err.render()}", err=True)
+
+    try:
+        watch_workspace(folder, lambda: grade(lab, registry, settings, step, backend_name=backend),
+                        show, lambda: False, failed)  # fmt: skip
+    except KeyboardInterrupt:
+        sys.exit(0)
 
 
 def own_lab(lab_id: str) -> tuple[Lab, Registry]:

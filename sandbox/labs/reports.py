@@ -10,6 +10,7 @@ from xml.etree import ElementTree as ET
 from sandbox.labs import provenance
 from sandbox.labs.checks.base import Status
 from sandbox.labs.runner import CheckResult, LabReport
+from sandbox.labs.watch import Changed
 
 MARKS = {Status.PASSED: "PASS", Status.FAILED: "FAIL", Status.UNKNOWN: "????"}
 FORMATS = ("text", "json", "junit", "github")
@@ -29,6 +30,24 @@ def text(report: LabReport) -> str:
         if r.status is not Status.PASSED:
             lines.append(textwrap.indent(r.message, "        "))
     return "\n".join([*lines, _score(report), *_not_run(report)])
+
+
+def changes_text(before: LabReport | None, after: LabReport, changed: list[Changed]) -> str:
+    """What a new grading changed (the whole report the first time): `--watch`'s output."""
+    if before is None:
+        return text(after)
+    if not changed:
+        return f"no check changed: score {after.score}/{after.max_score}"
+    lines = []
+    for change in changed:
+        r = change.result
+        was = MARKS[change.before] if change.before else "new "
+        line = f"  {was} -> {MARKS[r.status]}  {r.id:<28} {r.points:>3}/{r.max_points:<3} {r.title}"
+        lines.append(line)
+        if r.status is not Status.PASSED:
+            lines.append(textwrap.indent(r.message, "        "))
+    delta = after.score - before.score
+    return "\n".join([*lines, f"score {after.score}/{after.max_score} ({delta:+d})"])
 
 
 def _score(report: LabReport) -> str:

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sandbox.config import Settings
-from sandbox.labs import engine, hints, loader
+from sandbox.labs import engine, hints, loader, watch
 from sandbox.labs import progress as progress_store
+from sandbox.labs import workspace as ws
 from sandbox.labs.lifecycle import Switch
 from sandbox.labs.model import CheckSpec
 from sandbox.labs.runner import CheckResult, LabReport
@@ -49,6 +50,21 @@ def hint(lab_id: str, check_id: str | None, home: Path) -> HintView | None:
         return None
     return HintView(revealed.check.id, revealed.number, revealed.hint.text, revealed.hint.cost,
                     revealed.remaining)  # fmt: skip
+
+
+def workspace_stamp(lab_id: str) -> str:
+    """Changes when any file of the lab's workspace changes (the watch toggle polls it)."""
+    return watch.stamp(ws.workspace_of(loader.load(lab_id)[0]))
+
+
+def changes_note(before: LabReport | None, after: LabReport) -> str:
+    """What a re-grading changed, one line: "ready failed -> passed; score 85/100 (+15)"."""
+    changed = watch.changes(before, after)
+    score = f"score {after.score}/{after.max_score}"
+    if before is None or not changed:
+        return f"no check changed: {score}" if before is not None else score
+    parts = [f"{c.id} {c.before or 'new'} -> {c.result.status}" for c in changed]
+    return "; ".join([*parts, f"{score} ({after.score - before.score:+d})"])
 
 
 def started_note(started: engine.LabStart) -> str:

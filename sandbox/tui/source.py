@@ -81,6 +81,7 @@ class LabsSource(Protocol):
     def start_lab(self, lab_id: str) -> LabStart: ...
     def stop_lab(self) -> Switch: ...
     def reset_lab(self, lab_id: str) -> None: ...
+    def workspace_stamp(self, lab_id: str) -> str: ...
 
 
 class DataSource(StackSource, ServerlessSource, BrowseSource, MetricsSource, LabsSource,
@@ -248,6 +249,9 @@ class RealSource:
 
     def reset_lab(self, lab_id: str) -> None:
         engine.reset(lab_id, self.settings(), self.backend)
+
+    def workspace_stamp(self, lab_id: str) -> str:
+        return labview.workspace_stamp(lab_id)
 
 
 def queue_rows(depths: list[dict[str, Any]]) -> list[QueueRow]:

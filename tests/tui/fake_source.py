@@ -36,6 +36,8 @@ class FakeSource:
         self.active_faults = ["redis: latency_downstream jitter=50 latency=200"]
         self.calls: list[str] = []
         self.released = threading.Event()
+        self.stamp = "workspace as started"  # what workspace_stamp answers: change it to edit
+        self.passing: set[str] = set()  # checks that pass whatever check_result says
 
     def _work(self, name: str) -> None:
         self.calls.append(name)
@@ -168,7 +170,7 @@ class FakeSource:
         for check in CHECKS:
             if step in (None, check.step):
                 listener(check.id, None)
-                result = check_result(check)
+                result = check_result(check, check.id in self.passing)
                 report.results.append(result)
                 listener(check.id, result)
         return report
@@ -194,6 +196,9 @@ class FakeSource:
 
     def reset_lab(self, lab_id: str) -> None:
         self.calls.append(f"reset {lab_id}")
+
+    def workspace_stamp(self, lab_id: str) -> str:
+        return self.stamp
 
 
 def fake_status(backend: str, running: bool) -> StackStatus:
@@ -351,12 +356,16 @@ Read `ENVIRONMENT` and `APP_VERSION` from the environment, once, at start.
 """
 
 
-def check_result(check: CheckRow) -> CheckResult:
-    status, message = {
-        "health": (Status.PASSED, "GET /health -> 200"),
-        "ready": (Status.FAILED, "GET /ready -> 404, expected 200"),
-        "config-from-env": (Status.UNKNOWN, "the app is not running"),
-    }.get(check.id, (Status.PASSED, "POST /api/users -> 409"))
+def check_result(check: CheckRow, passing: bool = False) -> CheckResult:
+    status, message = (
+        (Status.PASSED, "fixed")
+        if passing
+        else {
+            "health": (Status.PASSED, "GET /health -> 200"),
+            "ready": (Status.FAILED, "GET /ready -> 404, expected 200"),
+            "config-from-env": (Status.UNKNOWN, "the app is not running"),
+        }.get(check.id, (Status.PASSED, "POST /api/users -> 409"))
+    )
     points = check.points if status is Status.PASSED else 0
     return CheckResult(
         check.id, check.title, check.step, status, message, points, check.points, 0.01, 1
