@@ -83,9 +83,14 @@ class Source:
 
 def workflow(lab: Lab, source: Source) -> str:
     return TEMPLATE.format(
-        lab=lab.id, repository=source.repository, ref=source.ref, python=PYTHON,
-        runner=RUNNER, variable=f"{RUNNER.upper()}_RESULTS", reporter=REPORTER,
-    )  # fmt: skip
+        lab=lab.id,
+        repository=source.repository,
+        ref=source.ref,
+        python=PYTHON,
+        runner=RUNNER,
+        variable=f"{RUNNER.upper()}_RESULTS",
+        reporter=REPORTER,
+    )
 
 
 def source(repository: str | None, ref: str | None) -> Source:
@@ -109,8 +114,13 @@ def _github_remote() -> str | None:
 
 def _git(*args: str) -> str | None:
     try:
-        done = subprocess.run(["git", "-C", str(SOURCE), *args], capture_output=True,
-                              text=True, timeout=10, check=False)  # fmt: skip
+        done = subprocess.run(
+            ["git", "-C", str(SOURCE), *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout.strip() if done.returncode == 0 else None

@@ -51,10 +51,17 @@ def lab_rows(settings: Settings) -> list[LabRow]:
 def _row(lab: Lab, everything: dict[str, progress_store.LabProgress], running: list[str]) -> LabRow:
     done = everything.get(lab.id, progress_store.LabProgress())
     return LabRow(
-        lab.id, lab.title, done.best_score, lab.total_points, len(done.passed),
-        len(lab.checks()), done.started_at is not None, lab.id in running,
-        done.last_score, sum(done.hints.values()),
-    )  # fmt: skip
+        id=lab.id,
+        title=lab.title,
+        score=done.best_score,
+        max_score=lab.total_points,
+        checks_passed=len(done.passed),
+        checks=len(lab.checks()),
+        started=done.started_at is not None,
+        running=lab.id in running,
+        last_score=done.last_score,
+        hints_used=sum(done.hints.values()),
+    )
 
 
 def instructions(lab: Lab, with_checks: bool = False) -> str:

@@ -43,8 +43,14 @@ def one_per_mistake(ours: list[Finding], theirs: list[Finding]) -> list[Finding]
     merged, covered = catalogue.merged_codes(), catalogue.covered_codes()
     kept = []
     for finding in theirs:
-        match = next((i for i, f in enumerate(ours) if f.rule == merged.get(finding.rule)
-                      and f.line == finding.line), None)  # fmt: skip
+        match = next(
+            (
+                i
+                for i, f in enumerate(ours)
+                if f.rule == merged.get(finding.rule) and f.line == finding.line
+            ),
+            None,
+        )
         if match is not None:
             ours[match] = replace(ours[match], also=(*ours[match].also, finding.rule))
         elif finding.rule not in covered:

@@ -22,14 +22,24 @@ LAB = "03-serverless"
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}
-    return subprocess.run([*SANDBOX, *args], env=env, capture_output=True, text=True,
-                          timeout=60, check=False, cwd=cwd)  # fmt: skip
+    return subprocess.run(
+        [*SANDBOX, *args], env=env, capture_output=True, text=True, timeout=60, check=False, cwd=cwd
+    )
 
 
 def init(repo: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return run("classroom", "init", LAB, "--dir", str(repo),
-               "--sandbox-repo", "example-school/cloud-sandbox", "--sandbox-ref", "v0.1.0",
-               *extra)  # fmt: skip
+    return run(
+        "classroom",
+        "init",
+        LAB,
+        "--dir",
+        str(repo),
+        "--sandbox-repo",
+        "example-school/cloud-sandbox",
+        "--sandbox-ref",
+        "v0.1.0",
+        *extra,
+    )
 
 
 def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
@@ -42,10 +52,19 @@ def test_the_workflow_is_a_valid_github_workflow(tmp_path: Path) -> None:
     target = tmp_path / ".github" / "workflows" / "classroom.yml"
     assert f"Wrote {target}" in done.stdout
     checked = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-         str(target)],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
@@ -56,8 +75,11 @@ def test_the_workflow_grades_the_lab_and_hands_the_result_to_the_reporter(tmp_pa
     learner = found["Check out your work as the lab's workspace"]
     assert learner["with"]["path"] == f"workspace/{LAB}"
     sandbox = found["Check out the sandbox (its labs and checks)"]
-    assert sandbox["with"] == {"repository": "example-school/cloud-sandbox", "ref": "v0.1.0",
-                               "path": "sandbox"}  # fmt: skip
+    assert sandbox["with"] == {
+        "repository": "example-school/cloud-sandbox",
+        "ref": "v0.1.0",
+        "path": "sandbox",
+    }
     assert "pip install -e ./sandbox" in found["Install the sandbox"]["run"]
     assert "sandbox up" in found["Start the lab and the embedded stack"]["run"]
     grading = found[f"Grade {LAB}"]

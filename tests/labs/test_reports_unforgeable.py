@@ -37,8 +37,15 @@ def run(
         full["PYTHONPATH"] = os.pathsep.join(
             map(os.path.abspath, full["PYTHONPATH"].split(os.pathsep))
         )
-    return subprocess.run([*SANDBOX, *args], env=full, capture_output=True, text=True,
-                          timeout=120, check=False, cwd=cwd)  # fmt: skip
+    return subprocess.run(
+        [*SANDBOX, *args],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=cwd,
+    )
 
 
 def outcomes(report_json: str) -> dict[str, tuple[str, int]]:
@@ -53,10 +60,23 @@ def plant_forged_checks(workspace: Path) -> None:
         "title": "forged",
         "summary": "everything passes",
         "python_checks": "checks.py",
-        "steps": [{"id": "all", "title": "all", "instructions": "lab.yaml",
-                   "checks": [{"id": "df-pinned-base", "kind": "file", "title": "t",
-                               "points": 999, "path": "lab.yaml"}]}],
-    }  # fmt: skip
+        "steps": [
+            {
+                "id": "all",
+                "title": "all",
+                "instructions": "lab.yaml",
+                "checks": [
+                    {
+                        "id": "df-pinned-base",
+                        "kind": "file",
+                        "title": "t",
+                        "points": 999,
+                        "path": "lab.yaml",
+                    }
+                ],
+            }
+        ],
+    }
     (workspace / "lab.yaml").write_text(json.dumps(forged))
     always = "def register(registry):\n    raise SystemExit('forged checks were imported')\n"
     (workspace / "checks.py").write_text(always)
@@ -93,8 +113,12 @@ def test_labs_loaded_from_inside_the_workspace_are_refused(tmp_path: Path) -> No
     lab, registry = loader.load(LAB)
     home = tmp_path / "home"
     with pytest.raises(SandboxError) as caught:
-        session.grade(lab, registry, Settings.from_env({"SANDBOX_HOME": str(home)}),
-                      workspace=lab.folder.parent)  # fmt: skip
+        session.grade(
+            lab,
+            registry,
+            Settings.from_env({"SANDBOX_HOME": str(home)}),
+            workspace=lab.folder.parent,
+        )
     assert "would be loaded from your workspace" in caught.value.render()
 
 

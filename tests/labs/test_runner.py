@@ -169,8 +169,14 @@ def lab_of(kinds: list[str]) -> Lab:
     checks = [
         {"id": f"c{n}", "kind": kind, "title": kind, "points": 1} for n, kind in enumerate(kinds)
     ]
-    return Lab.model_validate({"id": "09-demo", "title": "Demo", "summary": "demo", "steps": [
-        {"id": "one", "title": "one", "instructions": "x.md", "checks": checks}]})  # fmt: skip
+    return Lab.model_validate(
+        {
+            "id": "09-demo",
+            "title": "Demo",
+            "summary": "demo",
+            "steps": [{"id": "one", "title": "one", "instructions": "x.md", "checks": checks}],
+        }
+    )
 
 
 def test_calm_checks_run_together_and_disruptive_ones_alone_after_them(tmp_path: Path) -> None:

@@ -75,10 +75,15 @@ def test_an_edit_grades_again(tmp_path: Path) -> None:
 
     watcher = threading.Thread(
         target=watch.watch,
-        args=(workspace, lambda: run_lab(lab, registry, context),
-              show, done.is_set, lambda err: None),
+        args=(
+            workspace,
+            lambda: run_lab(lab, registry, context),
+            show,
+            done.is_set,
+            lambda err: None,
+        ),
         daemon=True,
-    )  # fmt: skip
+    )
     watcher.start()
     assert done.wait(30)
     watcher.join(5)
@@ -90,11 +95,13 @@ def test_watch_on_the_command_line(learner: dict[str, str]) -> None:
     subprocess.run([*SANDBOX, "lab", "start", LAB], env=env, capture_output=True, check=True)
     dockerfile = Path(learner["SANDBOX_WORKSPACE"]) / LAB / "Dockerfile"
     command = [*SANDBOX, "lab", "check", LAB, "--watch"]
-    with subprocess.Popen(command, env=env, text=True, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL) as process:  # fmt: skip
+    with subprocess.Popen(
+        command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    ) as process:
         lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or []],
-                         daemon=True).start()  # fmt: skip
+        threading.Thread(
+            target=lambda: [lines.put(line) for line in process.stdout or []], daemon=True
+        ).start()
         try:
             assert "score 0/100" in read_until(lines, "score ")
             text = dockerfile.read_text().replace("FROM python:latest", "FROM python:3.12.8-slim")
