@@ -8,8 +8,6 @@ once, after the files stop changing for a moment.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,27 +16,10 @@ from pathlib import Path
 from sandbox.errors import SandboxError
 from sandbox.labs.checks.base import Status
 from sandbox.labs.runner import CheckResult, LabReport
+from sandbox.labs.stamp import stamp
 
 EVERY = 0.5  # seconds between looks at the workspace
 SETTLE = 0.3  # an edit is graded once the files have not changed for this long
-SKIPPED = {"__pycache__", ".git", ".pytest_cache", ".mypy_cache", ".ruff_cache", "node_modules"}
-
-
-def stamp(folder: Path) -> str:
-    """A digest of every file's path, size and modification time under `folder`."""
-    digest = hashlib.sha256()
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED)
-        for name in sorted(f for f in files if not f.endswith(".pyc")):
-            path = Path(root) / name
-            try:
-                info = path.stat()
-            except OSError:
-                continue  # deleted while we looked: the next stamp sees it
-            digest.update(
-                f"{path.relative_to(folder)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode()
-            )
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,15 @@ def check_dockerfile(
     if dockerfile.stages:
         for rule in RULES:
             ours += rule(dockerfile, shown, require_digest)
-    findings = one_per_mistake(ours, run_hadolint(data, shown) if hadolint else [])
+    theirs = run_hadolint(data, shown) if hadolint and _asks_hadolint(rules) else []
+    findings = one_per_mistake(ours, theirs)
     findings.sort(key=Finding.sort_key)
     return select(findings, rules) if rules else findings
+
+
+def _asks_hadolint(rules: Sequence[str] | None) -> bool:
+    """Only our own rules asked for (DF-*, K8S-*): hadolint could add nothing they select."""
+    return not rules or not all(rule.upper().startswith(("DF-", "K8S-")) for rule in rules)
 
 
 def one_per_mistake(ours: list[Finding], theirs: list[Finding]) -> list[Finding]:

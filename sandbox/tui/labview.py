@@ -14,6 +14,7 @@ from sandbox.labs.lifecycle import Switch
 from sandbox.labs.model import CheckSpec
 from sandbox.labs.runner import CheckResult, LabReport
 from sandbox.labs.session import grade as grade_lab
+from sandbox.labs.stamp import stamp
 from sandbox.tui.models import CheckRow, HintView, LabDetail
 
 START_HINT = "u on the Stack screen"  # how the TUI starts the stack, for the engine's notes
@@ -54,7 +55,7 @@ def hint(lab_id: str, check_id: str | None, home: Path) -> HintView | None:
 
 def workspace_stamp(lab_id: str) -> str:
     """Changes when any file of the lab's workspace changes (the watch toggle polls it)."""
-    return watch.stamp(ws.workspace_of(loader.load(lab_id)[0]))
+    return stamp(ws.workspace_of(loader.load(lab_id)[0]))
 
 
 def changes_note(before: LabReport | None, after: LabReport) -> str:

@@ -15,6 +15,7 @@ from sandbox.labs import reports, watch
 from sandbox.labs.checks.base import CheckContext, Status
 from sandbox.labs.loader import load
 from sandbox.labs.runner import CheckResult, LabReport, run_lab
+from sandbox.labs.stamp import stamp
 from tests.labs.test_loader import GOOD, write_lab
 
 LAB = "02-containers-kubernetes"
@@ -50,12 +51,12 @@ def test_only_the_checks_whose_outcome_changed_are_changes() -> None:
 
 def test_the_stamp_changes_with_a_file_and_ignores_caches(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("x = 1\n")
-    first = watch.stamp(tmp_path)
+    first = stamp(tmp_path)
     (tmp_path / "__pycache__").mkdir()
     (tmp_path / "__pycache__" / "app.cpython-311.pyc").write_bytes(b"\0")
-    assert watch.stamp(tmp_path) == first
+    assert stamp(tmp_path) == first
     (tmp_path / "app.py").write_text("x = 2  # longer\n")
-    assert watch.stamp(tmp_path) != first
+    assert stamp(tmp_path) != first
 
 
 def test_an_edit_grades_again(tmp_path: Path) -> None:
