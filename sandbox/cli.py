@@ -14,8 +14,13 @@ from sandbox import (
     cli_chaos,
     cli_check,
     cli_classroom,
+    cli_demo,
     cli_faults,
+    cli_lab_authoring,
     cli_labs,
+    cli_pipeline,
+    cli_release,
+    cli_snapshot,
     cli_tui,
 )
 from sandbox.config import BACKENDS, Settings
@@ -83,8 +88,13 @@ for _command in [
     *cli_tui.COMMANDS,
     *cli_faults.COMMANDS,
     *cli_chaos.COMMANDS,
+    *cli_demo.COMMANDS,
+    *cli_release.COMMANDS,
+    *cli_pipeline.COMMANDS,
+    *cli_snapshot.COMMANDS,
 ]:
     cli.add_command(_command)
+cli_lab_authoring.extend(cli_labs.lab_group)  # lab new, lab kinds
 
 
 @cli.command()
@@ -134,7 +144,23 @@ def down(ctx: click.Context, as_json: bool) -> None:
         click.echo("Stopped. Data is kept in the state directory; `sandbox up` brings it back.")
 
 
-SERVICE_ARG = click.argument("service", type=click.Choice(SERVICE_NAMES))
+class ServiceChoice(click.Choice):  # type: ignore[type-arg]
+    """The stack's services, and the lab services a started lab added (read when parsed)."""
+
+    def __init__(self) -> None:
+        super().__init__(SERVICE_NAMES)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from sandbox.stack import labservices
+
+        try:
+            self.choices = (*SERVICE_NAMES, *labservices.read(_settings().home))
+        except SandboxError:
+            self.choices = SERVICE_NAMES
+        return super().convert(value, param, ctx)
+
+
+SERVICE_ARG = click.argument("service", type=ServiceChoice())
 
 
 @cli.command("stop")

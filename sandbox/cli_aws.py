@@ -11,11 +11,12 @@ from typing import Any
 
 import click
 
-from sandbox.aws import browse, package
-from sandbox.aws.clients import caller_identity, is_real_aws
+from sandbox.aws import browse, package, release
+from sandbox.aws.clients import Identity, caller_identity, is_real_aws
 from sandbox.aws.deploy import DeployResult, deploy
 from sandbox.aws.events import SOURCES, Firer, FireResult
 from sandbox.aws.names import Names
+from sandbox.aws.release import ReleaseResult, not_released
 from sandbox.aws.samples import SAMPLES, sample
 from sandbox.config import Settings
 from sandbox.errors import ConfigError
@@ -28,40 +29,75 @@ def aws_endpoint(ctx: click.Context) -> str:
     return healthy_endpoint(backend, "aws")
 
 
-def _emit(payload: Any) -> None:
+def emit(payload: Any) -> None:
     click.echo(json.dumps(payload, indent=2, default=str))
 
 
 @click.command("deploy")
 @click.option("--json", "as_json", is_flag=True, help="Print the resources as JSON.")
 @click.option("--watch", is_flag=True, help="Redeploy the code whenever a file changes.")
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="Publish a version; the triggers follow alias live, which moves to it only once a "
+    "smoke test (one event per source) passes on it.",
+)
 @click.option("--yes", is_flag=True, help="Deploy to a real AWS account without asking.")
 @click.pass_context
-def deploy_command(ctx: click.Context, as_json: bool, watch: bool, yes: bool) -> None:
+def deploy_command(
+    ctx: click.Context, as_json: bool, watch: bool, publish: bool, yes: bool
+) -> None:
     """Deploy the Lambda processor and wire S3, SQS, SNS, EventBridge, DynamoDB and the API."""
+    if watch and publish:
+        raise click.UsageError("--watch redeploys $LATEST as you edit; it does not --publish")
     endpoint, source = aws_endpoint(ctx), Settings.from_env().lambda_dir
+    names = Names()
     if is_real_aws(endpoint):
-        _confirm_real_account(endpoint, yes)
-    result = deploy(endpoint, source)
-    _emit(result.to_dict()) if as_json else click.echo(_deploy_table(result))
+        names = names_in(confirm_real_account(endpoint, yes))
+    if publish:
+        _release(endpoint, source, names, as_json)
+        return
+    result = deploy(endpoint, source, names)
+    emit(result.to_dict()) if as_json else click.echo(_deploy_table(result))
     if watch:
-        _watch(endpoint, source)
+        _watch(endpoint, source, names)
 
 
-def _confirm_real_account(endpoint: str, yes: bool) -> None:
-    """A real account is billed and shared: name it (STS), and deploy only when the person
+def _release(endpoint: str, source: Path, names: Names, as_json: bool) -> None:
+    result = release.publish(endpoint, source, names)
+    emit(result.to_dict()) if as_json else click.echo(_release_text(result))
+    if not result.released:
+        raise not_released(result)
+
+
+def names_in(who: Identity) -> Names:
+    """The names in the real account the credentials belong to (ARNs, a unique bucket)."""
+    return Names.for_account(who.account, who.region)
+
+
+def target_names(endpoint: str) -> Names:
+    """The names on the target: the emulator's, or those in the caller's real account."""
+    return names_in(caller_identity(endpoint)) if is_real_aws(endpoint) else Names()
+
+
+def confirm_real_account(
+    endpoint: str, yes: bool, command: str = "deploy", does: str = "deploys to"
+) -> Identity:
+    """A real account is billed and shared: name it (STS), and go on only when the person
     says so, here or with --yes. Without a terminal and --yes, refuse before any call."""
     if not yes and not can_ask():
         raise click.UsageError(
-            "deploy would change a real AWS account; run it in a terminal to confirm, or with --yes"
+            f"{command} would change a real AWS account; run it in a terminal to confirm, "
+            "or with --yes"
         )
     who = caller_identity(endpoint)
     click.echo(
-        f"This deploys to the real AWS account {who.account} ({who.arn}) in region {who.region}.",
+        f"This {does} the real AWS account {who.account} ({who.arn}) in region {who.region}.",
         err=True,
     )
     if not yes:
-        click.confirm("Deploy there?", abort=True, err=True)
+        click.confirm(f"{command.capitalize()} there?", abort=True, err=True)
+    return who
 
 
 def can_ask() -> bool:
@@ -76,7 +112,18 @@ def _deploy_table(result: DeployResult) -> str:
     return "\n".join([*rows, f"API: {result.stage_url}/events"])
 
 
-def _watch(endpoint: str, source: Path) -> None:
+def _release_text(result: ReleaseResult) -> str:
+    lines = [_deploy_table(result.deploy)]
+    if result.smoke:
+        lines.append(f"smoke test of version {result.version} (invoked by qualifier):")
+        lines += [f"  {c.source:<12} {'passed' if c.passed else 'FAILED'}  {c.duration_ms:>7} ms  "
+                  f"{'' if c.passed else c.detail}".rstrip() for c in result.smoke]  # fmt: skip
+    if result.released:
+        lines.append(f"live: version {result.live} (was {result.live_before or 'none'})")
+    return "\n".join(lines)
+
+
+def _watch(endpoint: str, source: Path, names: Names) -> None:
     # Ctrl-C and SIGTERM both stop watching, even when started with SIGINT ignored
     # (a background job of a non-interactive shell inherits that).
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -89,7 +136,7 @@ def _watch(endpoint: str, source: Path) -> None:
             current = package.fingerprint(source)
             if current != last:
                 last = current
-                result = deploy(endpoint, source)
+                result = deploy(endpoint, source, names)
                 changed = ", ".join(f"{r.name} {r.action}" for r in result.changed) or "no change"
                 click.echo(f"{time.strftime('%H:%M:%S')} redeployed: {changed}", err=True)
     except KeyboardInterrupt:
@@ -107,8 +154,9 @@ def fire_command(
 ) -> None:
     """Send a real SOURCE event through the emulator and show what the processor did."""
     payload = _json_object(data, "--data") if data else {}
-    result = Firer(aws_endpoint(ctx)).fire(source, payload, timeout)
-    _emit(result.to_dict()) if as_json else click.echo(_fire_text(result))
+    endpoint = aws_endpoint(ctx)
+    result = Firer(endpoint, target_names(endpoint)).fire(source, payload, timeout)
+    emit(result.to_dict()) if as_json else click.echo(_fire_text(result))
 
 
 def _fire_text(result: FireResult) -> str:
@@ -145,7 +193,7 @@ def events_group() -> None:
 @click.argument("kind", required=False)
 def sample_command(source: str, kind: str | None) -> None:
     """Print a realistic SOURCE event (KIND: e.g. put/delete for s3, insert/modify/remove)."""
-    _emit(sample(source, kind, Names()))
+    emit(sample(source, kind, Names()))
 
 
 @click.command("invoke")
@@ -155,9 +203,10 @@ def sample_command(source: str, kind: str | None) -> None:
 def invoke_command(ctx: click.Context, event_file: str, as_json: bool) -> None:
     """Invoke the processor directly with an event (e.g. from `sandbox events sample`)."""
     text = sys.stdin.read() if event_file == "-" else _read(event_file)
-    answer = Firer(aws_endpoint(ctx)).invoke(_json_object(text, "the event"))
+    endpoint = aws_endpoint(ctx)
+    answer = Firer(endpoint, target_names(endpoint)).invoke(_json_object(text, "the event"))
     if as_json:
-        _emit(answer)
+        emit(answer)
         return
     click.echo("\n".join(answer["log"]))
     click.echo(json.dumps(answer["result"], indent=2, default=str))
@@ -186,7 +235,7 @@ def ddb_scan_command(ctx: click.Context, table: str, limit: int, as_json: bool) 
     """Items of a table, newest first."""
     items = browse.ddb_scan(aws_endpoint(ctx), table, limit)
     if as_json:
-        _emit(items)
+        emit(items)
         return
     for item in items:
         click.echo(json.dumps(item, default=str))
@@ -206,7 +255,7 @@ def s3_ls_command(ctx: click.Context, bucket: str | None, as_json: bool) -> None
     """Buckets, or the objects in BUCKET."""
     rows = browse.s3_list(aws_endpoint(ctx), bucket)
     if as_json:
-        _emit(rows)
+        emit(rows)
         return
     for row in rows:
         click.echo("  ".join(str(v) for v in row.values()))
@@ -224,7 +273,7 @@ def sqs_depth_command(ctx: click.Context, as_json: bool) -> None:
     """Messages waiting and in flight in every queue (dead-letter queues marked)."""
     rows = browse.sqs_depths(aws_endpoint(ctx))
     if as_json:
-        _emit(rows)
+        emit(rows)
         return
     for row in rows:
         mark = "  (dead-letter)" if row["dead_letter"] else ""

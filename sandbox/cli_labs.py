@@ -1,4 +1,5 @@
-"""`sandbox lab ...`: list, show, start, stop, check, verify, hint, status, reset, validate."""
+"""`sandbox lab ...`: list, show, start, stop, check, verify, hint, status, undo, reset,
+validate."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from sandbox.labs.lifecycle import Change
 from sandbox.labs.model import Lab
 from sandbox.labs.runner import LabReport
 from sandbox.labs.session import grade
-from sandbox.labs.validate import validate
+from sandbox.labs.validate import describe, validate
 from sandbox.labs.verify import read_report, verify
 from sandbox.labs.watch import Changed
 from sandbox.labs.watch import watch as watch_workspace
+from sandbox.snapshots import steps
 from sandbox.stack import resolve_backend
 from sandbox.stack.backend import Backend
 
@@ -154,7 +156,15 @@ def check_command(
     if fmt == "github" and github_output is not None:
         with github_output.open("a") as handle:
             handle.write(reports.github_output(report))
+    _undo_point(ctx, lab)
     sys.exit(report.exit_code)
+
+
+def _undo_point(ctx: click.Context, lab: Any) -> None:
+    """A check that finished a step starts the next one: save its undo point."""
+    note = steps.mark_step_start(lab, Settings.from_env(), _backend_factory(ctx)())
+    if note:
+        click.echo(f"Note: {note}", err=True)
 
 
 def _watch(
@@ -171,9 +181,13 @@ def _watch(
     def failed(err: SandboxError) -> None:
         click.echo(f"error: could not grade: {err.render()}", err=True)
 
+    def graded() -> LabReport:
+        report = grade(lab, registry, settings, step, backend_name=backend)
+        _undo_point(ctx, lab)
+        return report
+
     try:
-        watch_workspace(folder, lambda: grade(lab, registry, settings, step, backend_name=backend),
-                        show, lambda: False, failed)  # fmt: skip
+        watch_workspace(folder, graded, show, lambda: False, failed)
     except KeyboardInterrupt:
         sys.exit(0)
 
@@ -284,15 +298,40 @@ def reset_command(ctx: click.Context, lab_id: str, yes: bool) -> None:
     click.echo(f"{lab.id} reset; `sandbox lab start {lab.id}` begins again.")
 
 
+@lab_group.command("undo")
+@click.argument("lab_id", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def undo_command(ctx: click.Context, lab_id: str | None, as_json: bool) -> None:
+    """Put the stack's data back as it was when you started your current step (LAB_ID, or
+    the lab you worked on last). Your files are not touched; the undo can itself be undone."""
+    undone = steps.undo(Settings.from_env(), _backend_factory(ctx)(), lab_id)
+    loaded = undone.loaded
+    if as_json:
+        answer = {"lab": undone.lab_id, "step": undone.step.id, "seconds": round(loaded.seconds, 3)}
+        click.echo(json.dumps({**answer, "before_load": loaded.before_load, "notes": loaded.notes}))
+        return
+    click.echo(
+        f"{undone.lab_id}: the data is back as it was at the start of step "
+        f"{undone.step.id} ({undone.step.title}). Your files were not changed."
+    )
+    for note in loaded.notes:
+        click.echo(f"Note: {note}")
+    if loaded.before_load:
+        click.echo(f"Changed your mind? `sandbox snapshot load {loaded.before_load}`")
+
+
 @lab_group.command("validate")
 @click.argument("lab_id", required=False)
 @click.option("--all", "all_labs", is_flag=True, help="Validate every lab.")
-def validate_command(lab_id: str | None, all_labs: bool) -> None:
-    """For instructors: the solution passes every check; the starter fails the marked ones."""
+@click.option("--json", "as_json", is_flag=True)
+def validate_command(lab_id: str | None, all_labs: bool, as_json: bool) -> None:
+    """For instructors: the solution passes every check; the starter fails the marked ones.
+    Each check is reported on both sides, and those that cannot tell them apart are named."""
     ids = loader.lab_ids() if all_labs else [lab_id] if lab_id else []
     if not ids:
         raise click.UsageError("give a LAB_ID or --all")
-    failed = False
+    outcomes = []
     for one in ids:
         try:
             lab, registry = loader.load(one)
@@ -300,8 +339,9 @@ def validate_command(lab_id: str | None, all_labs: bool) -> None:
         except SandboxError as err:
             click.echo(f"{one}: could not validate: {err.render()}", err=True)
             sys.exit(2)
-        failed |= not outcome.ok
-        click.echo(f"{one}: {'ok' if outcome.ok else 'PROBLEMS'}")
-        for problem in outcome.problems:
-            click.echo(f"  {problem}")
-    sys.exit(1 if failed else 0)
+        outcomes.append(outcome)
+        if not as_json:
+            click.echo("\n".join(describe(outcome)))
+    if as_json:
+        click.echo(json.dumps([o.to_dict() for o in outcomes], indent=2))
+    sys.exit(0 if all(o.ok for o in outcomes) else 1)

@@ -37,6 +37,8 @@ class Settings:
     compose_files: tuple[Path, ...] = ()
     # An instructor's key: lab reports are signed with it (HMAC-SHA256), and verified.
     grader_key: str | None = field(default=None, repr=False)
+    # Where snapshots are kept: beside the state dir, so `sandbox reset` does not delete them.
+    snapshot_dir: Path | None = None  # None: <home>-snapshots
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +57,7 @@ class Settings:
             aws_emulator=_emulator(env),
             compose_files=_compose_files(env),
             grader_key=env.get("SANDBOX_GRADER_KEY") or None,
+            snapshot_dir=_optional_dir(env, "SANDBOX_SNAPSHOT_DIR"),
             **_external_urls(env),
         )
 
@@ -62,6 +65,10 @@ class Settings:
     @property
     def postgres_port(self) -> int:
         return self.ports["postgres"]
+
+    @property
+    def snapshots(self) -> Path:
+        return self.snapshot_dir or self.home.with_name(self.home.name + "-snapshots")
 
     @property
     def redis_port(self) -> int:
@@ -88,10 +95,11 @@ class Settings:
 
 
 def _ports(env: Mapping[str, str]) -> dict[str, int]:
-    return {d.name: _port(env, d.port_variable, d.default_port) for d in SERVICES}
+    return {d.name: port_setting(env, d.port_variable, d.default_port) for d in SERVICES}
 
 
-def _port(env: Mapping[str, str], name: str, default: int) -> int:
+def port_setting(env: Mapping[str, str], name: str, default: int) -> int:
+    """The port a SANDBOX_*_PORT variable sets, or `default` when it is unset."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -205,6 +213,11 @@ def write_overrides(home: Path, **dirs: Path | None) -> None:
     home.mkdir(parents=True, exist_ok=True)
     data = {key: str(value) for key, value in dirs.items() if value is not None}
     (home / OVERRIDES_FILE).write_text(json.dumps(data, indent=2))
+
+
+def _optional_dir(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    return Path(raw).absolute() if raw else None
 
 
 def _dir(env: Mapping[str, str], overrides: dict[str, str], key: str, default: str) -> Path:

@@ -8,6 +8,12 @@ The tree::
     │   └── UncontrolledServiceError  the external backend was asked to stop/start/read logs
     ├── StateError               the state file is unreadable or corrupt
     ├── StackNotRunningError     a command needs the stack, and it is down
+    ├── ReleaseError             a release did not go live (smoke test failed), or no rollback
+    ├── WorkflowError            a GitHub Actions workflow cannot run (YAML, schema, needs,
+    │                            an expression, an unknown job): each problem names file:line
+    ├── SnapshotError            a snapshot cannot be saved, loaded or found
+    │   ├── CorruptSnapshotError       an archive is truncated, altered or not a snapshot
+    │   └── IncompatibleSnapshotError  made by a newer sandbox, emulator, PostgreSQL or Redis
     └── ServiceError             an embedded server could not be started or stopped
         ├── BinaryNotFoundError  the server program is missing
         ├── PortInUseError       the port is taken by another process
@@ -51,6 +57,26 @@ class StateError(SandboxError):
 
 class StackNotRunningError(SandboxError):
     """The stack (or the service asked for) is not running."""
+
+
+class ReleaseError(SandboxError):
+    """A published version did not go live, or `live` cannot be moved as asked."""
+
+
+class WorkflowError(SandboxError):
+    """A workflow file cannot be run as written; the message lists each problem as file:line."""
+
+
+class SnapshotError(SandboxError):
+    """A snapshot cannot be saved, loaded, listed or moved."""
+
+
+class CorruptSnapshotError(SnapshotError):
+    """The archive is damaged: truncated, altered, or not a snapshot at all."""
+
+
+class IncompatibleSnapshotError(SnapshotError):
+    """The snapshot was made by versions this sandbox cannot load."""
 
 
 class ServiceError(SandboxError):

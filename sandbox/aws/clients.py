@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
     NoRegionError,
@@ -88,7 +90,7 @@ def translated(action: str, endpoint: str) -> Iterator[None]:
     """Turn botocore errors into SandboxErrors that say what to do."""
     try:
         yield
-    except (NoCredentialsError, NoRegionError, EndpointConnectionError) as err:
+    except (NoCredentialsError, NoRegionError, EndpointConnectionError, ConnectTimeoutError) as err:
         raise _unusable(action, endpoint, err) from err
     except ClientError as err:
         error = err.response.get("Error", {})
@@ -108,10 +110,22 @@ def _unusable(action: str, endpoint: str, err: BotoCoreError) -> SandboxError:
         return ConfigError(f"no AWS region is set ({action})", REGION_HINT)
     if is_real_aws(endpoint):
         return AwsError(f"AWS is not answering ({action}): {err}", "check your network")
+    if _is_external(endpoint):
+        return StackNotRunningError(
+            f"the external AWS endpoint {endpoint} (SANDBOX_AWS_ENDPOINT) is not answering "
+            f"({action})",
+            "start that emulator, or point SANDBOX_AWS_ENDPOINT at one that runs",
+        )
     return StackNotRunningError(
         f"the AWS emulator at {endpoint} is not answering ({action})",
         "start the stack with `sandbox up`",
     )
+
+
+def _is_external(endpoint: str) -> bool:
+    """An emulator the sandbox does not start: the external backend's SANDBOX_AWS_ENDPOINT."""
+    configured = os.environ.get("SANDBOX_AWS_ENDPOINT", "").strip().rstrip("/")
+    return bool(configured) and configured == endpoint.rstrip("/")
 
 
 def _where_to_look(endpoint: str) -> str:

@@ -98,6 +98,7 @@ class LabStart:
     copied: int  # files copied from the starter
     kept: list[str] = field(default_factory=list)  # the learner's edits, left alone
     changes: list[Change] = field(default_factory=list)  # what the running stack did
+    notes: list[str] = field(default_factory=list)  # starting data loaded, undo point saved
 
 
 def start(
@@ -108,7 +109,9 @@ def start(
     existed = ws.workspace_of(lab).is_dir()
     info, switch = start_lab(lab, settings, backend, force)
     began = Began.KEPT_EDITS if info.kept else Began.RESUMED if existed else Began.FRESH
-    return LabStart(lab.id, info.workspace, began, len(info.copied), info.kept, switch.changes)
+    return LabStart(
+        lab.id, info.workspace, began, len(info.copied), info.kept, switch.changes, switch.notes
+    )
 
 
 def leave(settings: Settings, backend: BackendFactory, lab_id: str | None = None) -> Switch:
@@ -127,6 +130,10 @@ def change_notes(changes: list[Change], whose: str, start_hint: str) -> list[str
         Change.NOT_RUNNING: f"The stack is not running: {start_hint} starts it with {whose}.",
         Change.APP_RESTARTED: f"The app was restarted so it runs {whose}.",
         Change.LAMBDA_REDEPLOYED: f"The Lambda was redeployed from {whose}.",
+        Change.SERVICES_STARTED: "The lab's own services are running: `sandbox status` lists them.",
+        Change.SERVICES_STOPPED: "The lab's own services were stopped.",
+        Change.SERVICES_NOT_RUN: "The lab's own services run only on the embedded backend: "
+        "`sandbox --backend embedded up`.",
     }
     return [words[change] for change in changes]
 
@@ -136,4 +143,4 @@ def start_notes(started: LabStart, force_hint: str = "") -> list[str]:
     notes = [f"Your workspace: {started.workspace} ({started.copied} files copied)."]
     if started.began is Began.KEPT_EDITS:
         notes.append(f"Kept your edits to: {', '.join(started.kept)}{force_hint}.")
-    return notes
+    return notes + [f"Note: {note}" for note in started.notes]

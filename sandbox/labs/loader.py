@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from sandbox.errors import SandboxError
+from sandbox.labs import services as lab_services
 from sandbox.labs.checks import builtin_registry
 from sandbox.labs.checks.base import Registry
 from sandbox.labs.model import CheckSpec, Lab
@@ -125,6 +126,7 @@ def _semantic_problems(lab: Lab, registry: Registry, lines: _Lines) -> list[str]
     if lab.points is not None and lab.points != lab.total_points:
         problems.append(problem(("points",), f"{lab.points}, but the checks add up to "
                                              f"{lab.total_points}"))  # fmt: skip
+    problems += [problem(path, message) for path, message in lab_services.problems(lab)]
     seen: set[str] = set()
     for s_index, step in enumerate(lab.steps):
         if not (lab.folder / step.instructions).is_file():

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
-Service = Literal["aws", "postgres", "redis", "app"]
+Service = Literal["aws", "postgres", "redis", "faults", "app"]
+STACK_SERVICES = ("postgres", "redis", "aws", "faults", "app")
 
 
 class Strict(BaseModel):
@@ -45,6 +46,32 @@ class CheckSpec(BaseModel):
         return dict(self.model_extra or {})
 
 
+class LabService(Strict):
+    """A service the lab adds to the stack while it runs (see sandbox/stack/labservices.py).
+
+    `command` and `env` may use {python} (the sandbox's interpreter), {port}, and
+    {NAME_port} / {NAME_proxy_port} for any service (dashes in NAME become underscores).
+    """
+
+    name: str = Field(pattern=SLUG, max_length=40)
+    title: str = ""
+    root: Literal["lab", "workspace"] = "workspace"  # lab: the lab's own code, not the learner's
+    dir: str = Field(min_length=1)  # relative to root
+    command: list[str] = Field(min_length=1)
+    port: int = Field(ge=1024, le=65535)  # the default; SANDBOX_<NAME>_PORT overrides it
+    ready: str = Field("/health", pattern=r"^/")
+    proxy: int | None = Field(None, ge=1024, le=65535)  # a fault proxy's port in front of it
+    env: dict[str, str] = Field(default_factory=dict)
+    depends_on: list[str] = Field(default_factory=list)
+    start_timeout: float = Field(30.0, gt=0, le=300)
+
+    @model_validator(mode="after")
+    def _not_a_stack_service(self) -> LabService:
+        if self.name in STACK_SERVICES:
+            raise ValueError(f"{self.name!r} is a stack service: give the lab service another name")
+        return self
+
+
 class Step(Strict):
     id: str = Field(pattern=SLUG)
     title: str = Field(min_length=1)
@@ -60,8 +87,25 @@ class Lab(Strict):
     services: list[Service] = Field(default_factory=list)
     workspace: dict[Literal["app", "lambda"], str] = Field(default_factory=dict)
     python_checks: str | None = None  # a module in the lab folder with register(registry)
+    lab_services: list[LabService] = Field(default_factory=list)
+    fixture: str | None = None  # a snapshot in the lab folder, loaded at `lab start`
     steps: list[Step] = Field(min_length=1)
     _folder: Path = PrivateAttr(default=Path("."))
+
+    @model_validator(mode="after")
+    def _lab_services_consistent(self) -> Lab:
+        names = [s.name for s in self.lab_services]
+        if len(set(names)) != len(names):
+            raise ValueError("two lab services have the same name")
+        known = {*STACK_SERVICES, *names}
+        for service in self.lab_services:
+            unknown = [d for d in service.depends_on if d not in known]
+            if unknown:
+                raise ValueError(
+                    f"lab service {service.name!r} depends on {', '.join(unknown)}: "
+                    f"not a service (known: {', '.join(sorted(known))})"
+                )
+        return self
 
     @property
     def folder(self) -> Path:

@@ -26,7 +26,7 @@ from sandbox.config import Settings
 from sandbox.errors import SandboxError, ServiceStartError, StackNotRunningError
 from sandbox.services import pids, postgres
 from sandbox.services.process import ensure_port_free, tail
-from sandbox.stack import adopt, statefile, supervisor
+from sandbox.stack import adopt, labservices, statefile, supervisor
 from sandbox.stack import logs as log_files
 from sandbox.stack.backend import StartResult, unknown_service
 from sandbox.stack.model import ServiceStatus, StackStatus, State
@@ -112,8 +112,12 @@ class EmbeddedBackend:
         raise ServiceStartError("app", f"did not reload within {timeout:.0f} s", "",
                                 tail(self.log_path("app")))  # fmt: skip
 
+    def service_names(self) -> tuple[str, ...]:
+        """The built-in services, then the lab services a started lab added."""
+        return (*SERVICE_NAMES, *labservices.read(self.home))
+
     def _require_running(self, service: str) -> None:
-        if service not in SERVICE_NAMES:
+        if service not in self.service_names():
             raise unknown_service(service)
         if self.status().supervisor_pid is None:
             raise StackNotRunningError("the stack is not running", "start it with `sandbox up`")
@@ -143,10 +147,12 @@ class EmbeddedBackend:
 
     def endpoint(self, service: str) -> str:
         specs = service_specs(self.settings)
+        status = self.status().services.get(service)
+        if status and status.url:
+            return status.url
         if service not in specs:
             raise unknown_service(service)
-        status = self.status().services.get(service)
-        return status.url if status and status.url else specs[service].url
+        return specs[service].url
 
     def logs(
         self,
@@ -155,7 +161,7 @@ class EmbeddedBackend:
         follow: bool = False,
         stop: Callable[[], bool] = lambda: False,
     ) -> Iterator[str]:
-        names = _log_names(service)
+        names = _log_names(service, self.service_names())
         for name in names:
             prefix = f"{name:<10}| " if len(names) > 1 else ""
             for line in log_files.read_lines(self.log_path(name), since):
@@ -241,10 +247,11 @@ class EmbeddedBackend:
     def _stop_leftovers(self, status: StackStatus) -> None:
         """Stop service processes we started that outlived their supervisor, by their
         recorded PIDs, in the supervisor's order and with each one's own stop signal."""
-        specs = service_specs(self.settings)
-        for name in STOP_ORDER:
+        signals = {name: spec.stop_signal for name, spec in service_specs(self.settings).items()}
+        for name in (*labservices.read(self.home), *STOP_ORDER):  # lab services: SIGTERM
             for record in adopt.leftovers(status.services.get(name), self.log_path(name)):
-                pids.terminate(record.pid, record.created, STOP_TIMEOUT, specs[name].stop_signal)
+                sig = signals.get(name, signal.SIGTERM)
+                pids.terminate(record.pid, record.created, STOP_TIMEOUT, sig)
 
 
 def _without_supervisor(service: ServiceStatus, running: list[pids.PidRecord]) -> None:
@@ -280,10 +287,10 @@ def _start_failure(status: StackStatus) -> SandboxError:
     return SandboxError("the stack did not start:\n" + "\n".join(failed))
 
 
-def _log_names(service: str | None) -> list[str]:
+def _log_names(service: str | None, services: tuple[str, ...]) -> list[str]:
     if service is None:
-        return [*SERVICE_NAMES, "supervisor"]
-    if service not in (*SERVICE_NAMES, "supervisor"):
+        return [*services, "supervisor"]
+    if service not in (*services, "supervisor"):
         raise unknown_service(service)
     return [service]
 

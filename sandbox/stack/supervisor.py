@@ -19,6 +19,7 @@ still run and answer, by their recorded PIDs, instead of starting second copies.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import shutil
@@ -28,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +37,9 @@ from sandbox.config import Settings
 from sandbox.errors import SandboxError
 from sandbox.services import pids
 from sandbox.services.process import Server, describe_exit, tail
-from sandbox.stack import adopt, statefile
+from sandbox.stack import adopt, discovery, labservices, statefile
 from sandbox.stack import logs as log_files
+from sandbox.stack.labservices import LabServiceSpec
 from sandbox.stack.launch import Launcher, launchers
 from sandbox.stack.model import LastExit, ServiceStatus, StackStatus, State
 from sandbox.stack.specs import STOP_ORDER, ServiceSpec, service_specs
@@ -75,8 +78,27 @@ class Recorder:
             self.changed.notify_all()
 
     def state(self, name: str) -> State:
+        """A service it does not know (a lab service depending on a removed one): FAILED."""
         with self.lock:
-            return self.status.services[name].state
+            service = self.status.services.get(name)
+            return State.FAILED if service is None else service.state
+
+    def snapshot(self) -> StackStatus:
+        with self.lock:
+            return copy.deepcopy(self.status)
+
+    def add(self, spec: ServiceSpec) -> None:
+        with self.lock:
+            self.status.services[spec.name] = ServiceStatus(
+                spec.name, State.STOPPED, spec.port, spec.url
+            )
+            statefile.write(self.home, self.status)
+
+    def remove(self, name: str) -> None:
+        with self.lock:
+            self.status.services.pop(name, None)
+            statefile.write(self.home, self.status)
+            self.changed.notify_all()
 
     def finish(self) -> None:
         with self.lock:
@@ -311,17 +333,27 @@ def dependencies_state(recorder: Recorder, names: tuple[str, ...]) -> State | No
 
 
 class Supervision:
-    """The runners of one supervisor, and the start requests it answers."""
+    """The runners of one supervisor, the start requests it answers, the lab services it
+    adds and removes as labs come and go, and the Cloud Map registrations it keeps."""
 
     def __init__(self, settings: Settings, previous: StackStatus | None) -> None:
+        self.settings = settings
         self.home = settings.home
         self.specs = service_specs(settings)
         self.calls = launchers(settings)
+        self.lab_services: dict[str, LabServiceSpec] = {}
+        self.lab_signature = labservices.signature(self.home)
+        for spec in _lab_services(self.home).values():
+            self._add_lab_service(spec)
         self.recorder = Recorder(settings.home, self.specs)
         self.runners = {
             name: self._runner(name, previous.services.get(name) if previous else None)
             for name in self.specs
         }
+        self.registrar = discovery.Registrar(
+            self.recorder.snapshot, self.recorder.changed,
+            lambda: self.specs["aws"].url, self._proxies,
+        )  # fmt: skip
 
     def _runner(self, name: str, previous: ServiceStatus | None = None) -> ServiceRunner:
         spec = self.specs[name]
@@ -329,13 +361,25 @@ class Supervision:
         return ServiceRunner(spec, self.calls[name], self.recorder,
                              lambda: dependencies_state(self.recorder, deps), previous)  # fmt: skip
 
+    def _add_lab_service(self, lab: LabServiceSpec) -> None:
+        needs = (*lab.depends_on, "faults") if lab.proxy_port is not None else lab.depends_on
+        self.lab_services[lab.name] = lab
+        self.specs[lab.name] = ServiceSpec(lab.name, lab.port, lab.url, lab.readiness(), needs)
+        self.calls[lab.name] = partial(labservices.launch, lab, self.settings)
+
+    def _proxies(self) -> dict[str, Any]:
+        from sandbox.faults.client import FaultsClient
+
+        return FaultsClient(self.specs["faults"].url, timeout=2.0).proxies()
+
     def start(self) -> None:
         statefile.write(self.home, self.recorder.status)
         for runner in self.runners.values():
             runner.start()
+        self.registrar.start()
 
     def answer_start_requests(self) -> None:
-        for name in self.specs:
+        for name in list(self.specs):
             request = start_request_file(self.home, name)
             if not request.exists():
                 continue
@@ -344,9 +388,47 @@ class Supervision:
                 self.runners[name] = self._runner(name)
                 self.runners[name].start()
 
+    def follow_lab_services(self) -> None:
+        """Start the lab services `lab start` added, stop the ones `lab stop` removed, and
+        restart one whose definition changed."""
+        current = labservices.signature(self.home)
+        if current == self.lab_signature:
+            return
+        self.lab_signature = current
+        wanted = _lab_services(self.home)
+        for name, old in list(self.lab_services.items()):
+            if wanted.get(name) != old:
+                self._remove_lab_service(name)
+        for name, spec in wanted.items():
+            if name not in self.lab_services and name not in self.specs:
+                self._add_lab_service(spec)
+                self.recorder.add(self.specs[name])
+                self.runners[name] = self._runner(name)
+                self.runners[name].start()
+
+    def _remove_lab_service(self, name: str) -> None:
+        runner = self.runners.pop(name)
+        runner.request_stop()
+        runner.join(60)
+        lab = self.lab_services.pop(name)
+        if lab.proxy_port is not None:
+            labservices.remove_proxy(self.settings, lab)
+        del self.specs[name], self.calls[name]
+        self.recorder.remove(name)
+
     def stop(self) -> None:
-        _stop_in_order(self.runners)
+        self.registrar.stop()
+        _stop_in_order(self.runners, tuple(self.lab_services))
         self.recorder.finish()
+
+
+def _lab_services(home: Path) -> dict[str, LabServiceSpec]:
+    """The lab services to run; none (said in the log) when the file is unreadable."""
+    try:
+        return labservices.read(home)
+    except SandboxError as err:
+        log.error(err.render())
+        return {}
 
 
 def supervise(settings: Settings, stop: threading.Event) -> None:
@@ -357,6 +439,7 @@ def supervise(settings: Settings, stop: threading.Event) -> None:
     supervision.start()
     while not stop.wait(POLL_SECONDS):
         supervision.answer_start_requests()
+        supervision.follow_lab_services()
     log.info("stopping the stack")
     supervision.stop()
 
@@ -370,10 +453,13 @@ def _previous_state(home: Path) -> StackStatus | None:
         return None
 
 
-def _stop_in_order(runners: dict[str, ServiceRunner]) -> None:
-    first, rest = STOP_ORDER[0], STOP_ORDER[1:]
-    runners[first].request_stop()
-    runners[first].join(60)
+def _stop_in_order(runners: dict[str, ServiceRunner], lab_services: tuple[str, ...]) -> None:
+    """Lab services first (they call the stack), then the app, then the rest together."""
+    first, rest = (*lab_services, STOP_ORDER[0]), STOP_ORDER[1:]
+    for name in first:
+        runners[name].request_stop()
+    for name in first:
+        runners[name].join(60)
     for name in rest:
         runners[name].request_stop()
     for name in rest:

@@ -87,7 +87,8 @@ _SERVERLESS = [
 _DATA = [
     Action("data", "r", "refresh", "Refresh", "Reload tables, buckets and queues",
            "sandbox ddb scan / s3 ls / sqs depth"),
-    Action("data", "t", "next_section", "DynamoDB/S3/SQS", "Switch between DynamoDB, S3 and SQS"),
+    Action("data", "t", "next_section", "DynamoDB/S3/SQS/Snapshots",
+           "Switch between DynamoDB, S3, SQS and the saved snapshots", "sandbox snapshot list"),
     Action("data", "slash", "filter", "Filter", "Filter the items or objects shown"),
 ]  # fmt: skip
 
@@ -109,6 +110,9 @@ _LABS = [
            "sandbox lab start LAB"),
     Action("labs", "l", "leave_lab", "Leave lab",
            "Run the project's own code again (your work is kept)", "sandbox lab stop"),
+    Action("labs", "u", "undo_step", "Undo step",
+           "Put the data back as it was when you started your current step (files untouched)",
+           "sandbox lab undo LAB"),
     Action("labs", "x", "reset_lab", "Reset lab", "Delete your workspace and progress",
            "sandbox lab reset LAB"),
 ]  # fmt: skip

@@ -15,7 +15,10 @@ from sandbox.labs.model import CheckSpec
 from sandbox.labs.runner import CheckResult, LabReport
 from sandbox.labs.session import grade as grade_lab
 from sandbox.labs.stamp import stamp
-from sandbox.tui.models import CheckRow, HintView, LabDetail
+from sandbox.snapshots import steps, store
+from sandbox.stack import get_backend
+from sandbox.stack.backend import Backend
+from sandbox.tui.models import CheckRow, HintView, LabDetail, SnapshotRow
 
 START_HINT = "u on the Stack screen"  # how the TUI starts the stack, for the engine's notes
 
@@ -41,7 +44,9 @@ def grade(
     def relay(check: CheckSpec, result: CheckResult | None) -> None:
         listener(check.id, result)
 
-    return grade_lab(lab, registry, settings, step, relay, backend_name=backend)
+    report = grade_lab(lab, registry, settings, step, relay, backend_name=backend)
+    steps.mark_step_start(lab, settings, get_backend(settings, backend))  # a step finished?
+    return report
 
 
 def hint(lab_id: str, check_id: str | None, home: Path) -> HintView | None:
@@ -80,3 +85,28 @@ def left_note(switch: Switch) -> str:
         return "No lab is running: the stack runs the project's own code."
     notes = engine.change_notes(switch.changes, "the project's own code", START_HINT)
     return " ".join([f"Left {', '.join(switch.labs)} (your work is kept).", *notes])
+
+
+def undo(lab_id: str, settings: Settings, backend: Backend) -> str:
+    """`sandbox lab undo`: the data as it was when the current step started."""
+    undone = steps.undo(settings, backend, lab_id)
+    before = undone.loaded.before_load
+    note = f"{lab_id}: the data is back as at the start of step {undone.step.id}; your files "
+    note += "were not changed" + (
+        f" (`sandbox snapshot load {before}` undoes this)" if before else ""
+    )
+    return note + "".join(f"; {n}" for n in undone.loaded.notes)
+
+
+def snapshot_rows(settings: Settings) -> list[SnapshotRow]:
+    rows = []
+    for entry in store.Store(settings).entries():
+        m = entry.manifest
+        if m is None:
+            rows.append(
+                SnapshotRow(entry.name, entry.created, entry.size, "damaged", entry.problem)
+            )
+            continue
+        made = f"sandbox {m.versions.get('sandbox', '?')}, {m.versions.get('ministack', '?')}"
+        rows.append(SnapshotRow(entry.name, m.created, entry.size, m.kind, made, m.note))
+    return rows

@@ -48,3 +48,13 @@ class QueueRow:
     in_flight: int
     dead_letter: bool
     dlq_depth: int | None  # the visible messages in this queue's dead-letter queue, if any
+
+
+@dataclass(frozen=True)
+class SnapshotRow:
+    name: str
+    created: float  # epoch seconds
+    size: int  # bytes on disk (compressed)
+    kind: str  # user, before-load, step; "damaged" when it cannot be read
+    made_with: str  # "sandbox 0.1.0, ministack 1.5.33"
+    note: str = ""

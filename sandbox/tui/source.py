@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sandbox.aws import browse
+from sandbox.aws import browse, inventory
 from sandbox.aws.clients import is_real_aws
 from sandbox.aws.deploy import DeployResult, deploy
 from sandbox.aws.events import Firer, FireResult
+from sandbox.aws.inventory import Deployment
 from sandbox.aws.package import fingerprint
 from sandbox.aws.samples import sample
 from sandbox.config import BACKENDS, Settings
@@ -31,7 +32,7 @@ from sandbox.stack import choose_backend, get_backend, healthy_endpoint, remembe
 from sandbox.stack.backend import Backend
 from sandbox.stack.model import StackStatus, State
 from sandbox.tui import faultview, labview, metrics
-from sandbox.tui.models import HintView, LabDetail, LabRow, QueueRow
+from sandbox.tui.models import HintView, LabDetail, LabRow, QueueRow, SnapshotRow
 
 CheckListener = Callable[[str, CheckResult | None], None]  # check id; None: it started
 
@@ -55,6 +56,7 @@ class StackSource(Protocol):
 
 class ServerlessSource(Protocol):
     def lambda_fingerprint(self) -> str: ...
+    def deployment(self) -> Deployment: ...
     def deploy(self) -> DeployResult: ...
     def fire(self, source: str, data: dict[str, Any]) -> FireResult: ...
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]: ...
@@ -67,6 +69,7 @@ class BrowseSource(Protocol):
     def buckets(self) -> list[str]: ...
     def objects(self, bucket: str) -> list[dict[str, Any]]: ...
     def queues(self) -> list[QueueRow]: ...
+    def snapshots(self) -> list[SnapshotRow]: ...
 
 
 class MetricsSource(Protocol):
@@ -82,6 +85,7 @@ class LabsSource(Protocol):
     def stop_lab(self) -> Switch: ...
     def reset_lab(self, lab_id: str) -> None: ...
     def workspace_stamp(self, lab_id: str) -> str: ...
+    def undo_lab(self, lab_id: str) -> str: ...
 
 
 class DataSource(StackSource, ServerlessSource, BrowseSource, MetricsSource, LabsSource,
@@ -183,6 +187,10 @@ class RealSource:
     def lambda_fingerprint(self) -> str:
         return repr(fingerprint(self.settings().lambda_dir))
 
+    def deployment(self) -> Deployment:
+        """What the emulator has, whoever deployed it."""
+        return inventory.deployment(self.aws_endpoint())
+
     def deploy(self) -> DeployResult:
         endpoint = self.aws_endpoint()
         if is_real_aws(endpoint):  # the CLI names the account and asks; the TUI cannot ask yet
@@ -218,6 +226,9 @@ class RealSource:
     def queues(self) -> list[QueueRow]:
         return queue_rows(browse.sqs_depths(self.aws_endpoint()))
 
+    def snapshots(self) -> list[SnapshotRow]:
+        return labview.snapshot_rows(self.settings())
+
     # -- metrics --------------------------------------------------------------------------
 
     def metrics(self) -> metrics.MetricsView:
@@ -252,6 +263,9 @@ class RealSource:
 
     def workspace_stamp(self, lab_id: str) -> str:
         return labview.workspace_stamp(lab_id)
+
+    def undo_lab(self, lab_id: str) -> str:
+        return labview.undo(lab_id, self.settings(), self.backend())
 
 
 def queue_rows(depths: list[dict[str, Any]]) -> list[QueueRow]:

@@ -22,6 +22,7 @@ from sandbox import cli_aws
 from sandbox.aws import clients
 from sandbox.aws.clients import REAL_AWS
 from sandbox.aws.deploy import DeployResult, Resource
+from sandbox.aws.names import Names
 from sandbox.cli import cli
 from sandbox.errors import ConfigError, SandboxError
 from tests.external.conftest import CLOSED_PORT, no_route_out
@@ -48,9 +49,11 @@ class DeployRecorderForRealAwsPath:
 
     def __init__(self) -> None:
         self.endpoints: list[str] = []
+        self.names: list[Names] = []
 
     def __call__(self, endpoint: str, source: Path, names: Any = None) -> DeployResult:
         self.endpoints.append(endpoint)
+        self.names.append(names)
         created = Resource("lambda-function", "sandbox-events-processor", "created")
         return DeployResult(resources=[created], stage_url="(recorded, not deployed)")
 
@@ -141,6 +144,43 @@ def test_yes_skips_the_question_but_still_names_the_account(real_aws: RealAwsPat
     assert (real_aws.sts.calls, real_aws.deploy.endpoints) == (["GetCallerIdentity"], [REAL_AWS])
 
 
+def test_deploy_uses_the_names_of_the_account_and_region_sts_named(
+    real_aws: RealAwsPath,
+) -> None:
+    result = sandbox("deploy", "--yes")
+    assert result.exit_code == 0, result.output
+    assert real_aws.deploy.names == [Names.for_account(ACCOUNT, REGION)]
+    assert real_aws.deploy.names[0].bucket == f"sandbox-uploads-{ACCOUNT}-{REGION}"
+
+
+def test_rollback_in_a_real_account_names_it_and_asks_first(
+    real_aws: RealAwsPath, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sandbox import cli_release
+    from sandbox.aws.release import Rollback
+
+    moved: list[Names] = []
+
+    def rollback_recorder(endpoint: str, names: Names) -> Rollback:
+        moved.append(names)
+        return Rollback(names.function, "2", "1")
+
+    monkeypatch.setattr(cli_release, "rollback", rollback_recorder)
+    monkeypatch.setattr(cli_release, "_not_on_live", lambda endpoint, names: [])
+    monkeypatch.setattr(cli_aws, "can_ask", lambda: True)
+    refused = sandbox("rollback", answer="n\n")
+    assert refused.exit_code == 1
+    assert moved == []
+    result = sandbox("rollback", answer="y\n")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        f"This moves the live alias in the real AWS account {ACCOUNT} ({ARN}) in region "
+        f"{REGION}.\nRoll back there? [y/N]: "
+    )
+    assert moved == [Names.for_account(ACCOUNT, REGION)]
+    assert result.stdout == "live: version 1 (was 2)\n"
+
+
 def test_without_a_terminal_or_yes_deploy_refuses_before_any_call(real_aws: RealAwsPath) -> None:
     result = sandbox("deploy")
     assert result.exit_code == 2
@@ -166,7 +206,12 @@ def test_a_real_aws_client_has_no_endpoint_and_uses_the_standard_chain(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Building a client sends nothing; the closed port shows botocore chose the endpoint."""
+    import boto3
+
     safe_real_aws_env(monkeypatch, tmp_path)
+    # boto3's default session keeps the first credentials it found (an earlier test's, in
+    # the same process): start from a new one, as a new `sandbox` process does.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     clients.client.cache_clear()
     try:
         real = clients.client("dynamodb", REAL_AWS)

@@ -13,13 +13,14 @@ from typing import Any
 
 from sandbox.aws.deploy import DeployResult, Resource
 from sandbox.aws.events import EventTimeout, FireResult
+from sandbox.aws.inventory import Deployment
 from sandbox.labs.checks.base import Status
 from sandbox.labs.engine import Began, LabStart
 from sandbox.labs.lifecycle import Switch
 from sandbox.labs.runner import CheckResult, LabReport
 from sandbox.stack.model import LastExit, ServiceStatus, StackStatus, State
 from sandbox.tui.metrics import MetricsView
-from sandbox.tui.models import CheckRow, HintView, LabDetail, LabRow, QueueRow
+from sandbox.tui.models import CheckRow, HintView, LabDetail, LabRow, QueueRow, SnapshotRow
 
 NOW = 1767268800.0  # 2026-01-01 12:00:00 UTC
 LAB = "01-twelve-factor"
@@ -90,6 +91,9 @@ class FakeSource:
 
     def lambda_fingerprint(self) -> str:
         return "fixed"
+
+    def deployment(self) -> Deployment:
+        return FOUND  # a read, not an action: not in `calls`
 
     def deploy(self) -> DeployResult:
         self._work("deploy")
@@ -200,6 +204,17 @@ class FakeSource:
     def workspace_stamp(self, lab_id: str) -> str:
         return self.stamp
 
+    def undo_lab(self, lab_id: str) -> str:
+        self.calls.append(f"undo {lab_id}")
+        return f"{lab_id}: the data is back as at the start of step health"
+
+    def snapshots(self) -> list[SnapshotRow]:
+        made = "sandbox 0.1.0, ministack 1.5.33"
+        return [
+            SnapshotRow("step-01-twelve-factor-health", 1_780_000_000.0, 84_211, "step", made),
+            SnapshotRow("clean-start", 1_780_003_600.0, 91_502, "user", made),
+        ]
+
 
 def fake_status(backend: str, running: bool) -> StackStatus:
     ports = {"aws": 4566, "postgres": 55432, "redis": 56379, "app": 8080}
@@ -255,6 +270,17 @@ DEPLOYED = DeployResult(
     ],
     stage_url="http://127.0.0.1:4566/restapis/abc123/dev/_user_request_",
     code_sha256="3f2a9c1d",
+)
+
+
+FOUND = Deployment(
+    Resource("function", "sandbox-events-processor", "found", "python3.12, code 3f2a9c1d0b7e"),
+    (
+        Resource("s3 trigger", "sandbox-uploads", "found", "s3:ObjectCreated:*"),
+        Resource("sqs trigger", "sandbox-jobs", "found", "Enabled"),
+        Resource("api trigger", "sandbox-events-api", "found", "POST /events"),
+    ),
+    stage_url="http://127.0.0.1:4566/restapis/abc123/dev/_user_request_",
 )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
+from sandbox.aws.deploy import deploy
 from sandbox.config import Settings
 from sandbox.labs.checks.base import Status
 from sandbox.labs.progress import ProgressStore
@@ -30,6 +31,7 @@ from sandbox.tui.widgets.log_pane import LogPane
 from sandbox.tui.widgets.routes_table import RoutesTable
 from sandbox.tui.widgets.services_table import ServicesTable
 from sandbox.tui.widgets.timeline import Timeline
+from tests.conftest import LAMBDA_DIR
 from tests.tui.helpers import settle, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="function")]
@@ -77,6 +79,27 @@ async def test_start_the_stack_from_the_tui(env: dict[str, str]) -> None:
         await wait_until(pilot, lambda: set(states(app).values()) == {"● healthy"}, 120,
                          "every service healthy")  # fmt: skip
     assert EmbeddedBackend(Settings.from_env(env)).status().all_healthy
+
+
+async def test_the_serverless_screen_knows_a_deploy_made_elsewhere_after_a_restart(
+    running: dict[str, str],
+) -> None:
+    backend = EmbeddedBackend(Settings.from_env(running))
+    deploy(backend.endpoint("aws"), LAMBDA_DIR)  # what `sandbox deploy` does, not the TUI
+    backend.stop_service("aws")  # the emulator keeps its state across a graceful restart
+    backend.start_service("aws")
+    app = tui(running)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        screen = app.screen
+        assert isinstance(screen, ServerlessScreen)
+        summary = screen.query_one("#deploy-summary", Static)
+        await wait_until(pilot, lambda: "Lambda deployed" in str(summary.render()), 30,
+                         "the function read from the emulator")  # fmt: skip
+        shown = str(summary.render())
+        assert "sandbox-events-processor" in shown
+        assert "triggers: api, dynamodb, eventbridge, s3, sns, sqs" in shown
+        assert screen.deployed is None  # nothing was deployed from this screen
 
 
 async def test_fire_an_s3_event_and_see_its_timeline(running: dict[str, str]) -> None:

@@ -92,6 +92,10 @@ class CheckKind:
     # service, injects a fault): the runner runs such checks one at a time, after the others,
     # which run concurrently.
     disruptive: bool = False
+    # For the reference (`sandbox lab kinds`, docs/labs.md): one line on what the kind
+    # checks, and one example of its parameters, as written in a lab file.
+    summary: str = ""
+    example: Mapping[str, Any] = field(default_factory=dict)
 
     def services(self, params: Any) -> tuple[str, ...]:
         return self.needs(params) if callable(self.needs) else self.needs

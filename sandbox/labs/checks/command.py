@@ -42,4 +42,11 @@ def evaluate(params: CommandParams, ctx: CheckContext) -> Outcome:
     return Outcome.passed(f"`{shown}` exited with {done.returncode}")
 
 
-KIND = CheckKind("command", CommandParams, evaluate)
+EXAMPLE = {"run": ["{python}", "-m", "pytest", "-q", "tests"], "output_contains": "passed"}
+KIND = CheckKind(
+    "command",
+    CommandParams,
+    evaluate,
+    example=EXAMPLE,
+    summary="Run a program in the workspace; check its exit code and output.",
+)

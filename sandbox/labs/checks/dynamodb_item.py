@@ -70,4 +70,12 @@ def _reason(err: ClientError) -> str:
     return f"{error.get('Code', '')}: {error.get('Message', '')}"
 
 
-KIND = CheckKind("dynamodb_item", DynamoParams, evaluate, needs=("aws",))
+EXAMPLE = {"match": {"source": "aws:s3"}, "expect": {"processed": True}, "count": 1}
+KIND = CheckKind(
+    "dynamodb_item",
+    DynamoParams,
+    evaluate,
+    needs=("aws",),
+    example=EXAMPLE,
+    summary="A DynamoDB item exists (by key, or by matching attributes) with expected values.",
+)

@@ -37,4 +37,12 @@ def evaluate(params: EventParams, ctx: CheckContext) -> Outcome:
     return Outcome.passed(f"{params.source} event stored in {result.latency_ms:.0f} ms")
 
 
-KIND = CheckKind("event", EventParams, evaluate, needs=("aws",))
+EXAMPLE = {"source": "sqs", "data": {"order_id": "o-1"}, "expect": {"processed": True}}
+KIND = CheckKind(
+    "event",
+    EventParams,
+    evaluate,
+    needs=("aws",),
+    example=EXAMPLE,
+    summary="Fire a real event through the emulator (like `sandbox fire`); expect its item.",
+)

@@ -42,6 +42,14 @@ def _stopped(params: FaultParams) -> tuple[str, ...]:
     return (params.stop,)
 
 
+EXAMPLE = {"stop": "redis", "check": {"kind": "http", "path": "/ready", "expect": {"status": 503}}}
 KIND = CheckKind(
-    "fault", FaultParams, evaluate, needs=_stopped, requires=(Capability.CONTROL,), disruptive=True
+    "fault",
+    FaultParams,
+    evaluate,
+    needs=_stopped,
+    requires=(Capability.CONTROL,),
+    example=EXAMPLE,
+    summary="Stop a service, evaluate a nested check while it is down, then restore it.",
+    disruptive=True,
 )

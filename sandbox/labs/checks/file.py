@@ -33,4 +33,11 @@ def evaluate(params: FileParams, ctx: CheckContext) -> Outcome:
     return Outcome.passed(f"{params.path} as expected")
 
 
-KIND = CheckKind("file", FileParams, evaluate)
+EXAMPLE = {"path": "app/config.py", "contains": "os.environ", "not_contains": "password123"}
+KIND = CheckKind(
+    "file",
+    FileParams,
+    evaluate,
+    example=EXAMPLE,
+    summary="A file in the learner's workspace exists, contains or matches something.",
+)

@@ -84,4 +84,12 @@ def _json_problems(wanted: dict[str, Any], answer: Answer) -> list[str]:
     return problems
 
 
-KIND = CheckKind("http", HttpParams, evaluate, needs=target_service)
+EXAMPLE = {"path": "/ready", "expect": {"status": 200, "json": {"status": "ready"}}}
+KIND = CheckKind(
+    "http",
+    HttpParams,
+    evaluate,
+    needs=target_service,
+    example=EXAMPLE,
+    summary="Send a request to a service; compare the status, JSON fields, headers and body.",
+)

@@ -61,4 +61,17 @@ def _all_json(lines: list[str], fields: list[str]) -> Outcome | None:
 
 # No `needs`: it reads the service's log through the backend, not the service, and a
 # stopped or crashed service's log still holds the lines the check is about.
-KIND = CheckKind("log_line", LogParams, evaluate, requires=(Capability.LOGS,))
+EXAMPLE = {
+    "service": "app",
+    "last_lines": 10,
+    "every_line_json": True,
+    "json_fields": ["level", "message"],
+}
+KIND = CheckKind(
+    "log_line",
+    LogParams,
+    evaluate,
+    requires=(Capability.LOGS,),
+    example=EXAMPLE,
+    summary="A service's recent log lines match a pattern, or are all JSON with given fields.",
+)

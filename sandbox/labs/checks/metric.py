@@ -93,4 +93,16 @@ def read(url: str, name: str, labels: dict[str, str]) -> float | None:
     return total if seen else None
 
 
-KIND = CheckKind("metric", MetricParams, evaluate, needs=target_service)
+EXAMPLE = {
+    "name": "http_requests_total",
+    "increased_after": {"method": "GET", "path": "/health", "count": 5},
+}
+KIND = CheckKind(
+    "metric",
+    MetricParams,
+    evaluate,
+    needs=target_service,
+    example=EXAMPLE,
+    summary="A Prometheus sample from a service's /metrics, compared with a value, or "
+    "increased after some requests.",
+)

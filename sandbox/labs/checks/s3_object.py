@@ -50,4 +50,12 @@ def _keys(s3: Any, params: S3Params) -> list[str]:
     return [k for k in keys if k == params.key] if params.key is not None else keys
 
 
-KIND = CheckKind("s3_object", S3Params, evaluate, needs=("aws",))
+EXAMPLE = {"bucket": "sandbox-uploads", "prefix": "reports/", "contains": "total"}
+KIND = CheckKind(
+    "s3_object",
+    S3Params,
+    evaluate,
+    needs=("aws",),
+    example=EXAMPLE,
+    summary="An S3 object exists (or not) under a key or prefix, optionally with content.",
+)

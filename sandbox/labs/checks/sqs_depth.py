@@ -35,4 +35,12 @@ def evaluate(params: SqsParams, ctx: CheckContext) -> Outcome:
     )
 
 
-KIND = CheckKind("sqs_depth", SqsParams, evaluate, needs=("aws",))
+EXAMPLE = {"queue": "sandbox-jobs-dlq", "op": "==", "value": 1}
+KIND = CheckKind(
+    "sqs_depth",
+    SqsParams,
+    evaluate,
+    needs=("aws",),
+    example=EXAMPLE,
+    summary="How many messages wait in a queue (a dead-letter queue included).",
+)

@@ -105,5 +105,18 @@ def _line(finding: Finding, workspace: Path) -> str:
     return f"{place} {finding.rule} {subject}: {finding.message}".strip()
 
 
-MANIFEST = CheckKind("manifest", ManifestParams, evaluate_manifest)
-DOCKERFILE = CheckKind("dockerfile", DockerfileParams, evaluate_dockerfile)
+MANIFEST = CheckKind(
+    "manifest",
+    ManifestParams,
+    evaluate_manifest,
+    example={"path": "manifests", "rules": ["K8S-PROBE-*"]},
+    summary="Kubernetes manifests: schema, cross-references and the course's policies, "
+    "offline (only the chosen rules).",
+)
+DOCKERFILE = CheckKind(
+    "dockerfile",
+    DockerfileParams,
+    evaluate_dockerfile,
+    example={"path": "Dockerfile", "rules": ["DF-ROOT-USER"]},
+    summary="A Dockerfile: hadolint and the course's rules (only the chosen rules).",
+)

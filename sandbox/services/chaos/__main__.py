@@ -13,12 +13,13 @@ through the middleware untouched.
 from __future__ import annotations
 
 from sandbox.services.chaos.middleware import ChaosMiddleware
+from sandbox.services.emulator_state import StateMiddleware
 
 
 def main() -> None:
     import ministack.app as emulator
 
-    emulator.app = ChaosMiddleware(emulator.app)
+    emulator.app = StateMiddleware(ChaosMiddleware(emulator.app))  # snapshots: persist now
     emulator.main()
 
 

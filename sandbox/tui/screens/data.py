@@ -1,4 +1,5 @@
-"""The Data screen: DynamoDB tables and items, S3 buckets and objects, SQS queue depths."""
+"""The Data screen: DynamoDB tables and items, S3 buckets and objects, SQS queue depths, and
+the saved snapshots of the whole stack."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from sandbox.tui.widgets.item_table import ItemTable
 from sandbox.tui.widgets.name_list import NameList
 from sandbox.tui.widgets.queue_table import QueueTable
 from sandbox.tui.widgets.section_bar import SectionBar
+from sandbox.tui.widgets.snapshot_table import SnapshotTable
 
-SECTIONS = [("ddb", "DynamoDB"), ("s3", "S3"), ("sqs", "SQS")]
+SECTIONS = [("ddb", "DynamoDB"), ("s3", "S3"), ("sqs", "SQS"), ("snapshots", "Snapshots")]
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class DataScreen(SandboxScreen):
                 yield NameList("Buckets", id="buckets")
                 yield ItemTable(id="objects")
             yield QueueTable()
+            yield SnapshotTable()
         field = Input(placeholder="filter items/objects: type text, Esc clears", id="data-filter")
         field.cursor_blink = self.sandbox.cursor_blink
         yield field
@@ -65,6 +68,8 @@ class DataScreen(SandboxScreen):
 
     def action_refresh(self) -> None:
         self.background("list AWS resources", self._listing, self._show_listing, quiet=True)
+        self.background("list snapshots", self.source.snapshots,
+                        self.query_one(SnapshotTable).show, quiet=True)  # fmt: skip
 
     def _listing(self) -> Listing:
         return Listing(self.source.tables(), self.source.buckets())

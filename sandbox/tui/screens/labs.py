@@ -1,6 +1,6 @@
 """The Labs screen: the labs with their scores, a lab's instructions beside its checks, live
 grading, a watch toggle (check again whenever a workspace file changes, and say only what
-changed), hints, start and reset."""
+changed), hints, start, undo (back to the start of the current step) and reset."""
 
 from __future__ import annotations
 
@@ -236,6 +236,25 @@ class LabsScreen(SandboxScreen):
 
     def _left(self, switch: Switch) -> None:
         self.notify(left_note(switch), title="lab", markup=False, timeout=8)
+        self.reload()
+
+    def action_undo_step(self) -> None:
+        lab_id = self.lab_id
+        if lab_id is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.background(f"undo {lab_id}", lambda: self.source.undo_lab(lab_id),
+                                self._undone)  # fmt: skip
+
+        question = (f"Put the stack's data back as it was when you started your current step "
+                    f"of {lab_id}? Your files are not touched, and what is there now is saved "
+                    "first, so this can be undone too.")  # fmt: skip
+        self.app.push_screen(ConfirmScreen(f"Undo step of {lab_id}", question), answered)
+
+    def _undone(self, note: str) -> None:
+        self.notify(note, title="undo", markup=False, timeout=10)
         self.reload()
 
     def action_reset_lab(self) -> None:

@@ -14,6 +14,8 @@ from textual.widgets import ContentSwitcher, Static
 from textual.worker import Worker, get_current_worker
 
 from sandbox.aws.deploy import DeployResult
+from sandbox.aws.inventory import Deployment
+from sandbox.errors import SandboxError
 from sandbox.tui import timeline
 from sandbox.tui.commands import bindings
 from sandbox.tui.messages import TaskDone, TaskFailed
@@ -37,7 +39,8 @@ class ServerlessScreen(SandboxScreen):
     def __init__(self) -> None:
         super().__init__()
         self.fired = 0
-        self.deployed: DeployResult | None = None
+        self.deployed: DeployResult | None = None  # deployed from this screen
+        self.found: Deployment | str | None = None  # read from the emulator; str: why not
         self.watcher: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
@@ -55,6 +58,24 @@ class ServerlessScreen(SandboxScreen):
     def on_mount(self) -> None:
         self.show_summary()
 
+    def on_screen_resume(self) -> None:
+        """Each time the screen is shown: what the emulator has now (the CLI, a lab or an
+        earlier session may have deployed since)."""
+        self.background("read what is deployed", self._read_deployment, self.show_found, quiet=True)
+
+    def _read_deployment(self) -> Deployment | str:
+        """Runs in a thread. An emulator that is down is a state to show, not an error."""
+        try:
+            return self.source.deployment()
+        except SandboxError as err:
+            return err.message
+
+    def show_found(self, found: Deployment | str) -> None:
+        self.found = found
+        if self.deployed is None and isinstance(found, Deployment):
+            self.query_one(ResourcesTable).show_found(found)
+        self.show_summary()
+
     # -- deploy ---------------------------------------------------------------------------
 
     def action_deploy(self) -> None:
@@ -67,16 +88,7 @@ class ServerlessScreen(SandboxScreen):
 
     def show_summary(self) -> None:
         watch = ("on", "$text-success") if self.watcher else ("off", "$text-muted")
-        if self.deployed is None:
-            head = Content.styled(" Lambda: not deployed from here yet: press d to deploy",
-                                  "$text-warning")  # fmt: skip
-        else:
-            changed = len(self.deployed.changed)
-            head = Content.assemble(
-                (" Lambda deployed", "$text-success"),
-                f": {len(self.deployed.resources)} resources, {changed} changed"
-                f"  ·  API {self.deployed.stage_url}/events",
-            )  # fmt: skip
+        head = deploy_summary(self.deployed) if self.deployed else found_summary(self.found)
         summary = Content.assemble(head, "  ·  watch ", watch)
         self.query_one("#deploy-summary", Static).update(summary)
 
@@ -152,3 +164,27 @@ class ServerlessScreen(SandboxScreen):
     @on(FireBar.OpenForm)
     def _form_pressed(self) -> None:
         self.action_form()
+
+
+def deploy_summary(result: DeployResult) -> Content:
+    return Content.assemble(
+        (" Lambda deployed", "$text-success"),
+        f": {len(result.resources)} resources, {len(result.changed)} changed"
+        f"  ·  API {result.stage_url}/events",
+    )
+
+
+def found_summary(found: Deployment | str | None) -> Content:
+    """The function and its triggers as the emulator has them."""
+    if found is None:
+        return Content.styled(" Lambda: reading what the emulator has...", "$text-muted")
+    if isinstance(found, str):
+        return Content.styled(f" Lambda: unknown: {found}", "$text-warning")
+    if found.function is None:
+        return Content.styled(" Lambda: not deployed: press d to deploy", "$text-warning")
+    sources = ", ".join(found.sources) or "no triggers"
+    api = f"  ·  API {found.stage_url}/events" if found.stage_url else ""
+    return Content.assemble(
+        (" Lambda deployed", "$text-success"),
+        f": {found.function.name} ({found.function.detail})  ·  triggers: {sources}{api}",
+    )
