@@ -13,9 +13,10 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Any
 
-from pydantic import AfterValidator
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params
 from sandbox.labs.stamp import stamp
@@ -36,7 +37,14 @@ def _known_rule(rule: str) -> str:
     return rule
 
 
-RuleId = Annotated[str, AfterValidator(_known_rule)]  # in sandbox/static/catalogue.py
+class RuleId(str):
+    """A rule id or pattern (K8S-PROBE-*) of the catalogue, sandbox/static/catalogue.py."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(_known_rule, core_schema.str_schema())
 
 
 class ManifestParams(Params):
