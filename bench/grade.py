@@ -1,10 +1,12 @@
-"""How long grading each lab takes on a warm stack, excluding declared `eventually` waits.
+"""How long grading each lab takes on a warm stack (the goal: at most 3 s wall per lab).
 
     .venv/bin/python bench/grade.py [--runs 3] [--lab 05-cicd ...]
 
 Starts one embedded stack in a temporary state dir on free ports; for each lab, points it
 at a copy of the lab's solution, grades once to warm up (the app restart and the Lambda
-deploy happen there), then grades `--runs` more times. Prints JSON. A benchmark, not a test.
+deploy happen there), then grades `--runs` more times. Calm checks run concurrently and
+disruptive ones after them, as `sandbox lab check` does, so a lab's time is not the sum of
+its checks'. Prints JSON with the slowest checks of each lab. A benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -19,21 +21,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+import machine  # bench/machine.py: the script's own folder is on sys.path
 
-from bench.machine import context  # noqa: E402
-from sandbox.config import Settings  # noqa: E402
-from sandbox.errors import SandboxError  # noqa: E402
-from sandbox.labs import loader, session  # noqa: E402
-from sandbox.labs import workspace as ws  # noqa: E402
-from sandbox.labs.checks.base import Status  # noqa: E402
-from sandbox.stack.embedded import EmbeddedBackend  # noqa: E402
-from sandbox.stack.specs import free_port_variables  # noqa: E402
+from sandbox.config import Settings
+from sandbox.errors import SandboxError
+from sandbox.labs import loader, runner, session
+from sandbox.labs import workspace as ws
+from sandbox.labs.checks.base import Status
+from sandbox.stack.embedded import EmbeddedBackend
+from sandbox.stack.specs import free_port_variables
 
-GOAL_SECONDS = 1.0
-# Wall-time goals of labs whose checks do more than probe: 04 injects faults (issue #12);
-# 05 runs the learner's pipeline five times, two of them publishing and smoke-testing.
+GOAL_SECONDS = 3.0
+# Labs whose checks do more than probe: 04 injects faults (issue #12: 5 s); 05 runs the
+# learner's pipeline five times, two of them publishing and smoke-testing a version.
 GOALS = {"04-microservices": 5.0, "05-cicd": 60.0}
 
 
@@ -69,6 +69,7 @@ def grade_lab(lab_id: str, env: dict[str, str], tmp: Path, runs: int) -> dict[st
         backend.start()
     session.grade(lab, registry, settings, workspace=workspace)  # warm-up
     times, waits, passed, per_check = [], [], True, {}
+    disruptive = [c.id for _, c in lab.checks() if runner.disruptive(c, registry)]
     for _ in range(runs):
         started = time.perf_counter()
         report = session.grade(lab, registry, settings, workspace=workspace)
@@ -82,12 +83,12 @@ def grade_lab(lab_id: str, env: dict[str, str], tmp: Path, runs: int) -> dict[st
             "seconds_median": round(statistics.median(times), 3),
             "eventually_waits_median": round(statistics.median(waits), 3),
             "grading_seconds_median": round(statistics.median(grading), 3),
-            "goal_met": statistics.median(times if lab_id in GOALS else grading) <= goal,
-            # where the time goes: checks that inject faults or wait for redelivery
-            "slowest_checks_s": slowest(per_check)}  # fmt: skip
+            "goal_met": statistics.median(times) <= goal,
+            # where the time goes (the last run); disruptive checks run one at a time
+            "slowest_checks_s": slowest(per_check), "disruptive": disruptive}  # fmt: skip
 
 
-def slowest(durations: dict[str, float], count: int = 3) -> dict[str, float]:
+def slowest(durations: dict[str, float], count: int = 4) -> dict[str, float]:
     return dict(sorted(durations.items(), key=lambda item: -item[1])[:count])
 
 
@@ -109,7 +110,7 @@ def main() -> int:
             EmbeddedBackend(Settings.from_env(env)).reset()
     print(json.dumps({"runs": args.runs, "goal_seconds": GOAL_SECONDS, "labs": labs,
                       "goal_met": all(lab["goal_met"] for lab in labs.values()),
-                      **context(began, load_before)}))  # fmt: skip
+                      "context": machine.context(began, load_before)}))  # fmt: skip
     return 0
 
 

@@ -13,6 +13,7 @@ from sandbox import (
     cli_aws,
     cli_chaos,
     cli_check,
+    cli_classroom,
     cli_demo,
     cli_faults,
     cli_lab_authoring,
@@ -82,6 +83,7 @@ def _backend(ctx: click.Context, settings: Settings) -> Backend:
 for _command in [
     *cli_aws.COMMANDS,
     cli_labs.lab_group,
+    *cli_classroom.COMMANDS,
     cli_check.check,
     *cli_tui.COMMANDS,
     *cli_faults.COMMANDS,

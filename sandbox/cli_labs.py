@@ -1,21 +1,28 @@
-"""`sandbox lab ...`: list, show, start, stop, check, hint, status, undo, reset, validate."""
+"""`sandbox lab ...`: list, show, start, stop, check, verify, hint, status, undo, reset,
+validate."""
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from sandbox.config import Settings
 from sandbox.errors import SandboxError
-from sandbox.labs import hints, loader, reports
-from sandbox.labs import progress as progress_store
+from sandbox.labs import engine, hints, loader, reports
 from sandbox.labs import workspace as ws
-from sandbox.labs.lifecycle import Change, Switch, reset_lab, running_labs, start_lab, stop_lab
+from sandbox.labs.checks.base import Registry
+from sandbox.labs.lifecycle import Change
+from sandbox.labs.model import Lab
+from sandbox.labs.runner import LabReport
 from sandbox.labs.session import grade
 from sandbox.labs.validate import describe, validate
+from sandbox.labs.verify import read_report, verify
+from sandbox.labs.watch import Changed
+from sandbox.labs.watch import watch as watch_workspace
 from sandbox.snapshots import steps
 from sandbox.stack import resolve_backend
 from sandbox.stack.backend import Backend
@@ -30,39 +37,21 @@ def lab_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def list_command(as_json: bool) -> None:
     """Every lab with its title and your score."""
-    store = progress_store.ProgressStore(Settings.from_env().home)
-    rows = []
-    for lab_id in loader.lab_ids():
-        lab, _ = loader.load(lab_id)
-        done = store.get(lab_id)
-        rows.append(
-            {
-                "id": lab.id,
-                "title": lab.title,
-                "score": done.best_score,
-                "max_score": lab.total_points,
-                "started": done.started_at is not None,
-            }
-        )
+    rows = engine.lab_rows(Settings.from_env())
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        keys = ("id", "title", "score", "max_score", "started")
+        click.echo(json.dumps([{key: getattr(row, key) for key in keys} for row in rows], indent=2))
         return
     for row in rows:
-        click.echo(f"{row['id']:<28} {row['score']:>3}/{row['max_score']:<3}  {row['title']}")
+        click.echo(f"{row.id:<28} {row.score:>3}/{row.max_score:<3}  {row.title}")
 
 
 @lab_group.command("show")
 @click.argument("lab_id")
 def show_command(lab_id: str) -> None:
-    """The lab's summary, steps, instructions and checks."""
+    """The lab's summary, steps, instructions and checks (Markdown)."""
     lab, _ = loader.load(lab_id)
-    click.echo(f"# {lab.title}  ({lab.total_points} points)\n\n{lab.summary}\n")
-    for step in lab.steps:
-        click.echo(f"## {step.title}\n")
-        click.echo((lab.folder / step.instructions).read_text().strip() + "\n")
-        for check in step.checks:
-            click.echo(f"  - [{check.id}] {check.title} ({check.points} pts)")
-        click.echo("")
+    click.echo(engine.instructions(lab, with_checks=True))
 
 
 def _backend_factory(ctx: click.Context) -> Any:
@@ -80,15 +69,11 @@ def _backend_factory(ctx: click.Context) -> Any:
 @click.pass_context
 def start_command(ctx: click.Context, lab_id: str, force: bool) -> None:
     """Copy the starter into workspace/LAB_ID/ and point the stack at your code."""
-    lab, _ = loader.load(lab_id)
-    info, switch = start_lab(lab, Settings.from_env(), _backend_factory(ctx), force)
-    click.echo(f"Your workspace: {info.workspace} ({len(info.copied)} files copied)")
-    if info.kept:
-        click.echo(f"Kept your edits to: {', '.join(info.kept)} (--force replaces them)")
-    _say_changes(switch, "your code")
-    for note in switch.notes:
-        click.echo(f"Note: {note}")
-    click.echo(f"Next: read `sandbox lab show {lab.id}`, edit, then `sandbox lab check {lab.id}`")
+    started = engine.start(lab_id, Settings.from_env(), _backend_factory(ctx), force)
+    for note in engine.start_notes(started, " (--force replaces them)"):
+        click.echo(note)
+    _say_changes(started.changes, "your code")
+    click.echo(f"Next: read `sandbox lab show {lab_id}`, edit, then `sandbox lab check {lab_id}`")
 
 
 @lab_group.command("stop")
@@ -98,8 +83,7 @@ def start_command(ctx: click.Context, lab_id: str, force: bool) -> None:
 def stop_command(ctx: click.Context, lab_id: str | None, as_json: bool) -> None:
     """Leave the lab (LAB_ID, or whichever runs): the stack runs the project's own code
     again; your workspace and progress are kept."""
-    lab = loader.load(lab_id)[0] if lab_id else None
-    switch = stop_lab(Settings.from_env(), _backend_factory(ctx), lab)
+    switch = engine.leave(Settings.from_env(), _backend_factory(ctx), lab_id)
     if as_json:
         click.echo(json.dumps({"left": switch.labs, "changes": [str(c) for c in switch.changes]}))
         return
@@ -110,44 +94,68 @@ def stop_command(ctx: click.Context, lab_id: str | None, as_json: bool) -> None:
     for left in switch.labs:
         click.echo(f"Left {left}: your work stays in {ws.workspace_of(loader.load(left)[0])}; "
                    f"`sandbox lab start {left}` goes back to it.")  # fmt: skip
-    _say_changes(switch, "the project's own code")
+    _say_changes(switch.changes, "the project's own code")
 
 
-def _say_changes(switch: Switch, whose: str) -> None:
-    if Change.NOT_RUNNING in switch.changes:
-        click.echo(f"The stack is not running: `sandbox up` starts it with {whose}.")
-    if Change.APP_RESTARTED in switch.changes:
-        click.echo(f"The app was restarted so it runs {whose}.")
-    if Change.LAMBDA_REDEPLOYED in switch.changes:
-        click.echo(f"The Lambda was redeployed from {whose}.")
-    if Change.SERVICES_STARTED in switch.changes:
-        click.echo("The lab's own services are running: `sandbox status` lists them.")
-    if Change.SERVICES_STOPPED in switch.changes:
-        click.echo("The lab's own services were stopped.")
-    if Change.SERVICES_NOT_RUN in switch.changes:
-        click.echo("The lab's own services run only on the embedded backend: "
-                   "`sandbox --backend embedded up`.")  # fmt: skip
+def _say_changes(changes: list[Change], whose: str) -> None:
+    for note in engine.change_notes(changes, whose, "`sandbox up`"):
+        click.echo(note)
 
 
 @lab_group.command("check")
 @click.argument("lab_id")
 @click.argument("step", required=False)
 @click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="text")
+@click.option(
+    "--save",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the JSON report (signed with SANDBOX_GRADER_KEY) to this file.",
+)
+@click.option("--watch", is_flag=True, help="Grade again whenever a workspace file changes.")
+@click.option(
+    "--github-output",
+    envvar="GITHUB_OUTPUT",
+    hidden=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+)  # set by GitHub Actions
 @click.pass_context
-def check_command(ctx: click.Context, lab_id: str, step: str | None, fmt: str) -> None:
-    """Grade the lab (or one STEP). Exit 0: all passed, 1: some failed, 2: could not grade."""
+def check_command(
+    ctx: click.Context,
+    lab_id: str,
+    step: str | None,
+    fmt: str,
+    save: Path | None,
+    watch: bool,
+    github_output: Path | None,
+) -> None:
+    """Grade the lab (or one STEP). Exit 0: all passed, 1: some failed, 2: could not grade.
+    With --format github inside GitHub Actions, the result also goes to the step's output
+    `result` for GitHub Classroom's reporter."""
+    settings = Settings.from_env()
+    if watch and fmt != "text":
+        raise click.UsageError("--watch shows text: leave out --format")
     try:
-        lab, registry = loader.load(lab_id)
+        lab, registry = own_lab(lab_id)
         if step is not None and step not in [s.id for s in lab.steps]:
-            raise SandboxError(f"{lab.id} has no step {step!r}",
-                               f"use one of: {', '.join(s.id for s in lab.steps)}")  # fmt: skip
+            raise SandboxError(
+                f"{lab.id} has no step {step!r}",
+                f"use one of: {', '.join(s.id for s in lab.steps)}",
+            )
+        if watch:
+            _watch(ctx, lab, registry, settings, step)
         listener = _live_printer() if fmt == "text" and sys.stderr.isatty() else None
-        report = grade(lab, registry, Settings.from_env(), step, listener,
-                       backend_name=(ctx.obj or {}).get("backend"))  # fmt: skip
+        report = grade(
+            lab, registry, settings, step, listener, backend_name=(ctx.obj or {}).get("backend")
+        )
     except SandboxError as err:
         click.echo(f"error: could not grade: {err.render()}", err=True)
         sys.exit(2)
-    click.echo(reports.render(report, fmt))
+    click.echo(reports.render(report, fmt, settings.grader_key))
+    if save is not None:
+        save.write_text(reports.render(report, "json", settings.grader_key) + "\n")
+    if fmt == "github" and github_output is not None:
+        with github_output.open("a") as handle:
+            handle.write(reports.github_output(report))
     _undo_point(ctx, lab)
     sys.exit(report.exit_code)
 
@@ -157,6 +165,71 @@ def _undo_point(ctx: click.Context, lab: Any) -> None:
     note = steps.mark_step_start(lab, Settings.from_env(), _backend_factory(ctx)())
     if note:
         click.echo(f"Note: {note}", err=True)
+
+
+def _watch(
+    ctx: click.Context, lab: Lab, registry: Registry, settings: Settings, step: str | None
+) -> None:
+    """Grade now and after every change of the workspace, until Ctrl-C."""
+    folder = ws.workspace_of(lab)
+    backend = (ctx.obj or {}).get("backend")
+    click.echo(f"Watching {folder}: save a file to grade again (Ctrl-C stops).", err=True)
+
+    def show(before: LabReport | None, after: LabReport, changed: list[Changed]) -> None:
+        click.echo(reports.changes_text(before, after, changed))
+
+    def failed(err: SandboxError) -> None:
+        click.echo(f"error: could not grade: {err.render()}", err=True)
+
+    def graded() -> LabReport:
+        report = grade(lab, registry, settings, step, backend_name=backend)
+        _undo_point(ctx, lab)
+        return report
+
+    try:
+        watch_workspace(folder, graded, show, lambda: False, failed)
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+def own_lab(lab_id: str) -> tuple[Lab, Registry]:
+    """A lab of the sandbox's own labs folder, by id: never a folder given as a path (a
+    learner's copy could bring checks of its own)."""
+    if lab_id not in loader.lab_ids():
+        known = ", ".join(loader.lab_ids()) or "none"
+        raise SandboxError(
+            f"no lab {lab_id!r} in {loader.labs_root()}", f"give a lab id, one of: {known}"
+        )
+    return loader.load(lab_id)
+
+
+@lab_group.command("verify")
+@click.argument("report_file", metavar="REPORT", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def verify_command(report_file: Path, as_json: bool) -> None:
+    """Check a JSON report: the files that graded it are this sandbox's (sha256), its score
+    adds up, and with SANDBOX_GRADER_KEY its signature holds. Exit 0: verified, 1: not."""
+    verdict = verify(read_report(report_file), Settings.from_env().grader_key)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "lab": verdict.lab_id,
+                    "verified": verdict.ok,
+                    "signed": verdict.signed,
+                    "problems": verdict.problems,
+                }
+            )
+        )
+        sys.exit(0 if verdict.ok else 1)
+    if verdict.ok:
+        how = "signature and sha256 match" if verdict.signed else "sha256 match (unsigned)"
+        click.echo(f"{report_file}: verified ({verdict.lab_id}, {how})")
+        sys.exit(0)
+    click.echo(f"{report_file}: NOT verified", err=True)
+    for problem in verdict.problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(1)
 
 
 def _live_printer() -> Any:
@@ -187,29 +260,25 @@ def hint_command(lab_id: str, check_id: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def status_command(as_json: bool) -> None:
     """Progress and score of every lab (kept in the state dir)."""
-    settings = Settings.from_env()
-    everything = progress_store.ProgressStore(settings.home).load()
-    running = running_labs(settings)
-    rows = {}
-    for lab_id in loader.lab_ids():
-        lab, _ = loader.load(lab_id)
-        done = everything.get(lab_id, progress_store.LabProgress())
-        rows[lab_id] = {"title": lab.title, "best_score": done.best_score,
-                        "last_score": done.last_score, "max_score": lab.total_points,
-                        "checks_passed": len(done.passed), "checks": len(lab.checks()),
-                        "hints_used": sum(done.hints.values()),
-                        "running": lab_id in running}  # fmt: skip
+    rows = engine.lab_rows(Settings.from_env())
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps({row.id: _status(row) for row in rows}, indent=2))
         return
+    running = [row.id for row in rows if row.running]
     runs = f"your {', '.join(running)} workspace" if running else "the project's own code"
     click.echo(f"The stack runs {runs}.")
-    for lab_id, row in rows.items():
+    for row in rows:
         click.echo(
-            f"{lab_id:<28} best {row['best_score']:>3}/{row['max_score']:<3} "
-            f"checks {row['checks_passed']}/{row['checks']}  hints {row['hints_used']}"
-            + ("  (running)" if row["running"] else "")
+            f"{row.id:<28} best {row.score:>3}/{row.max_score:<3} "
+            f"checks {row.checks_passed}/{row.checks}  hints {row.hints_used}"
+            + ("  (running)" if row.running else "")
         )
+
+
+def _status(row: engine.LabRow) -> dict[str, Any]:
+    return {"title": row.title, "best_score": row.score, "last_score": row.last_score,
+            "max_score": row.max_score, "checks_passed": row.checks_passed,
+            "checks": row.checks, "hints_used": row.hints_used, "running": row.running}  # fmt: skip
 
 
 @lab_group.command("reset")
@@ -224,8 +293,8 @@ def reset_command(ctx: click.Context, lab_id: str, yes: bool) -> None:
         if not sys.stdin.isatty():
             raise click.UsageError("reset deletes your work; run it with --yes to confirm")
         click.confirm(f"Delete {ws.workspace_of(lab)} and your progress?", abort=True)
-    switch = reset_lab(lab, Settings.from_env(), _backend_factory(ctx))
-    _say_changes(switch, "the project's own code")
+    switch = engine.reset(lab.id, Settings.from_env(), _backend_factory(ctx))
+    _say_changes(switch.changes, "the project's own code")
     click.echo(f"{lab.id} reset; `sandbox lab start {lab.id}` begins again.")
 
 

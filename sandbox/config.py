@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -35,6 +35,8 @@ class Settings:
     docker: str = "docker"
     aws_emulator: str = "localstack"
     compose_files: tuple[Path, ...] = ()
+    # An instructor's key: lab reports are signed with it (HMAC-SHA256), and verified.
+    grader_key: str | None = field(default=None, repr=False)
     # Where snapshots are kept: beside the state dir, so `sandbox reset` does not delete them.
     snapshot_dir: Path | None = None  # None: <home>-snapshots
 
@@ -54,6 +56,7 @@ class Settings:
             docker=env.get("SANDBOX_DOCKER", "").strip() or "docker",
             aws_emulator=_emulator(env),
             compose_files=_compose_files(env),
+            grader_key=env.get("SANDBOX_GRADER_KEY") or None,
             snapshot_dir=_optional_dir(env, "SANDBOX_SNAPSHOT_DIR"),
             **_external_urls(env),
         )

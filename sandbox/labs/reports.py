@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import textwrap
 from xml.etree import ElementTree as ET
 
+from sandbox.labs import provenance
 from sandbox.labs.checks.base import Status
 from sandbox.labs.runner import CheckResult, LabReport
+from sandbox.labs.watch import Changed
 
 MARKS = {Status.PASSED: "PASS", Status.FAILED: "FAIL", Status.UNKNOWN: "????"}
 FORMATS = ("text", "json", "junit", "github")
 
 
-def render(report: LabReport, fmt: str) -> str:
-    return {"text": text, "json": as_json, "junit": junit, "github": github}[fmt](report)
+def render(report: LabReport, fmt: str, key: str | None = None) -> str:
+    """The report in `fmt`; a JSON report is signed when an instructor `key` is given."""
+    if fmt == "json":
+        return as_json(report, key)
+    return {"text": text, "junit": junit, "github": github}[fmt](report)
 
 
 def text(report: LabReport) -> str:
@@ -24,6 +30,24 @@ def text(report: LabReport) -> str:
         if r.status is not Status.PASSED:
             lines.append(textwrap.indent(r.message, "        "))
     return "\n".join([*lines, _score(report), *_not_run(report)])
+
+
+def changes_text(before: LabReport | None, after: LabReport, changed: list[Changed]) -> str:
+    """What a new grading changed (the whole report the first time): `--watch`'s output."""
+    if before is None:
+        return text(after)
+    if not changed:
+        return f"no check changed: score {after.score}/{after.max_score}"
+    lines = []
+    for change in changed:
+        r = change.result
+        was = MARKS[change.before] if change.before else "new "
+        line = f"  {was} -> {MARKS[r.status]}  {r.id:<28} {r.points:>3}/{r.max_points:<3} {r.title}"
+        lines.append(line)
+        if r.status is not Status.PASSED:
+            lines.append(textwrap.indent(r.message, "        "))
+    delta = after.score - before.score
+    return "\n".join([*lines, f"score {after.score}/{after.max_score} ({delta:+d})"])
 
 
 def _score(report: LabReport) -> str:
@@ -56,7 +80,7 @@ def _checks(results: list[CheckResult]) -> str:
     return f"{len(results)} check{'s' * (len(results) != 1)} ({points} points)"
 
 
-def as_json(report: LabReport) -> str:
+def as_json(report: LabReport, key: str | None = None) -> str:
     counts = {str(status): report.count(status) for status in Status}
     document = {
         "lab": report.lab_id,
@@ -66,8 +90,9 @@ def as_json(report: LabReport) -> str:
         "exit_code": report.exit_code,
         "counts": {**counts, "unreachable": len(report.unreachable)},
         "checks": [r.to_dict() for r in report.results],
+        "provenance": report.provenance,
     }
-    return json.dumps(document, indent=2)
+    return json.dumps(provenance.sign(document, key) if key else document, indent=2)
 
 
 def junit(report: LabReport) -> str:
@@ -111,6 +136,14 @@ def github(report: LabReport) -> str:
     return json.dumps(document, indent=2)
 
 
+def github_output(report: LabReport) -> str:
+    """The step output line for $GITHUB_OUTPUT: `result=` and the version-1 JSON in base64,
+    which GitHub Classroom's reporter (classroom-resources/autograding-grading-reporter)
+    reads from the `<ID>_RESULTS` variable."""
+    compact = json.dumps(json.loads(github(report)), separators=(",", ":"))
+    return "result=" + base64.b64encode(compact.encode()).decode() + "\n"
+
+
 def _github_test(lab_id: str, r: CheckResult) -> dict[str, object]:
     return {
         "name": r.title,
@@ -119,5 +152,6 @@ def _github_test(lab_id: str, r: CheckResult) -> dict[str, object]:
         "score": r.points,
         "max_score": r.max_points,
         "line_no": 0,
-        "test_code": f"{lab_id}:{r.id}",
+        "duration": r.duration_s,
+        "test_code": f"sandbox lab check {lab_id} {r.step}  # {r.id}",
     }

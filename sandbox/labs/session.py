@@ -14,6 +14,7 @@ from sandbox.labs import services as lab_services
 from sandbox.labs import workspace as ws
 from sandbox.labs.checks.base import Capability, CheckContext, Registry, Status, limit
 from sandbox.labs.model import Lab
+from sandbox.labs.provenance import stamp
 from sandbox.labs.runner import LabReport, Listener, run_lab
 from sandbox.stack import resolve_backend
 from sandbox.stack.backend import Backend
@@ -71,6 +72,15 @@ def _require_pointed(lab: Lab, settings: Settings, folder: Path) -> None:
             )
 
 
+def _require_own_checks(lab: Lab, folder: Path) -> None:
+    """The checks come from the sandbox's labs folder, never from what the learner edits."""
+    if lab.folder.resolve().is_relative_to(folder.resolve()):
+        raise SandboxError(
+            f"the lab's checks would be loaded from your workspace ({lab.folder})",
+            "grade with the sandbox's own labs: unset SANDBOX_LABS_DIR",
+        )
+
+
 def grade(
     lab: Lab,
     registry: Registry,
@@ -82,12 +92,14 @@ def grade(
 ) -> LabReport:
     backend = resolve_backend(settings, backend_name)
     folder = workspace or ws.workspace_of(lab)
+    _require_own_checks(lab, folder)
     _require_pointed(lab, settings, folder)
     ctx = context(lab, backend, folder, settings)
     prepare(lab, backend, settings, ctx)
     store = progress_store.ProgressStore(settings.home)
     progress = store.get(lab.id)
     report = run_lab(lab, registry, ctx, step, progress.hint_cost, listener)
+    report.provenance = stamp(lab)
     passed = [r.id for r in report.results if r.status is Status.PASSED]
     if step is None:
         progress_store.record_check(progress, report.score, report.max_score, passed)

@@ -1,10 +1,12 @@
-"""Grade a Dockerfile offline: hadolint's rules plus ours (df_rules.py)."""
+"""Grade a Dockerfile offline: hadolint's rules plus ours (df_rules.py), one finding per mistake."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from sandbox.static import catalogue
 from sandbox.static.df_rules import RULES
 from sandbox.static.dockerfile_model import Dockerfile, parse
 from sandbox.static.errors import CannotCheckError
@@ -25,14 +27,41 @@ def check_dockerfile(
     file = _dockerfile_path(path)
     data = _read(file)
     shown = shown_path(file)
-    findings = run_hadolint(data, shown) if hadolint else []
-    dockerfile, problems = _parse(data, shown)
-    findings += problems
+    dockerfile, ours = _parse(data, shown)
     if dockerfile.stages:
         for rule in RULES:
-            findings += rule(dockerfile, shown, require_digest)
+            ours += rule(dockerfile, shown, require_digest)
+    theirs = run_hadolint(data, shown) if hadolint and _asks_hadolint(rules) else []
+    findings = one_per_mistake(ours, theirs)
     findings.sort(key=Finding.sort_key)
     return select(findings, rules) if rules else findings
+
+
+def _asks_hadolint(rules: Sequence[str] | None) -> bool:
+    """Only our own rules asked for (DF-*, K8S-*): hadolint could add nothing they select."""
+    return not rules or not all(rule.upper().startswith(("DF-", "K8S-")) for rule in rules)
+
+
+def one_per_mistake(ours: list[Finding], theirs: list[Finding]) -> list[Finding]:
+    """Our findings plus hadolint's, each mistake once: a hadolint finding on the line where
+    our rule for the same mistake fired (catalogue `same_as`) becomes part of ours (`also`);
+    one that a rule of ours judges instead (`covers`: DL3002 in a build stage) is dropped."""
+    merged, covered = catalogue.merged_codes(), catalogue.covered_codes()
+    kept = []
+    for finding in theirs:
+        match = next(
+            (
+                i
+                for i, f in enumerate(ours)
+                if f.rule == merged.get(finding.rule) and f.line == finding.line
+            ),
+            None,
+        )
+        if match is not None:
+            ours[match] = replace(ours[match], also=(*ours[match].also, finding.rule))
+        elif finding.rule not in covered:
+            kept.append(finding)
+    return ours + kept
 
 
 def _dockerfile_path(path: Path) -> Path:

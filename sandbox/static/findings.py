@@ -35,9 +35,10 @@ class Finding:
     path: str
     message: str
     line: int | None = None
+    also: tuple[str, ...] = ()  # hadolint's codes for this same mistake (merged into ours)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "severity": str(self.severity)}
+        return {**asdict(self), "severity": str(self.severity), "also": list(self.also)}
 
     @property
     def location(self) -> str:
@@ -54,7 +55,9 @@ def select(findings: Iterable[Finding], rules: Sequence[str]) -> list[Finding]:
 
 
 def _covers(finding: Finding, pattern: str) -> bool:
-    if finding.rule in INPUT_RULES or fnmatchcase(finding.rule, pattern.upper()):
+    if finding.rule in INPUT_RULES:
+        return True
+    if any(fnmatchcase(rule, pattern.upper()) for rule in (finding.rule, *finding.also)):
         return True
     return finding.rule == HADOLINT_MISSING and pattern.upper().startswith(("DL", "SC"))
 

@@ -36,7 +36,8 @@ def _plural(count: int, severity: str) -> str:
 
 def _line(finding: Finding) -> str:
     where = " ".join(part for part in (finding.resource, finding.path) if part)
-    head = f"{finding.location}: {finding.severity} {finding.rule}"
+    also = f" (hadolint {', '.join(finding.also)})" if finding.also else ""
+    head = f"{finding.location}: {finding.severity} {finding.rule}{also}"
     return f"{head} {where}\n    {finding.message}" if where else f"{head}\n    {finding.message}"
 
 

@@ -100,6 +100,8 @@ _METRICS = [
 _LABS = [
     Action("labs", "c", "check_all", "Check", "Run every check of the lab",
            "sandbox lab check LAB"),
+    Action("labs", "w", "toggle_watch", "Watch", "Check again whenever a workspace file changes",
+           "sandbox lab check LAB --watch"),
     Action("labs", "s", "check_step", "Check step", "Run the checks of the selected step",
            "sandbox lab check LAB STEP"),
     Action("labs", "h", "hint", "Hint", "Reveal the next hint for the selected check",

@@ -1,4 +1,5 @@
-"""The labs as the TUI shows them, over sandbox.labs (the same calls `sandbox lab ...` makes)."""
+"""The labs as the TUI shows them: the lab engine (sandbox/labs/engine.py, the same one
+`sandbox lab ...` uses) plus what only a screen needs (check rows, revealed hints)."""
 
 from __future__ import annotations
 
@@ -6,29 +7,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sandbox.config import Settings
-from sandbox.labs import hints, loader
+from sandbox.labs import engine, hints, loader, watch
 from sandbox.labs import progress as progress_store
-from sandbox.labs.lifecycle import Change, Switch, reset_lab, running_labs, start_lab, stop_lab
-from sandbox.labs.model import CheckSpec, Lab
+from sandbox.labs import workspace as ws
+from sandbox.labs.lifecycle import Switch
+from sandbox.labs.model import CheckSpec
 from sandbox.labs.runner import CheckResult, LabReport
 from sandbox.labs.session import grade as grade_lab
+from sandbox.labs.stamp import stamp
 from sandbox.snapshots import steps, store
 from sandbox.stack import get_backend
 from sandbox.stack.backend import Backend
-from sandbox.tui.models import CheckRow, HintView, LabDetail, LabRow, SnapshotRow
+from sandbox.tui.models import CheckRow, HintView, LabDetail, SnapshotRow
 
-
-def rows(settings: Settings) -> list[LabRow]:
-    everything = progress_store.ProgressStore(settings.home).load()
-    running = running_labs(settings)
-    found = []
-    for lab_id in loader.lab_ids():
-        lab, _ = loader.load(lab_id)
-        done = everything.get(lab_id, progress_store.LabProgress())
-        found.append(LabRow(lab.id, lab.title, done.best_score, lab.total_points,
-                            len(done.passed), len(lab.checks()),
-                            done.started_at is not None, lab.id in running))  # fmt: skip
-    return found
+START_HINT = "u on the Stack screen"  # how the TUI starts the stack, for the engine's notes
 
 
 def detail(lab_id: str, home: Path) -> LabDetail:
@@ -37,20 +29,7 @@ def detail(lab_id: str, home: Path) -> LabDetail:
     checks = tuple(CheckRow(c.id, c.title, s.id, s.title, c.points, len(c.hints))
                    for s, c in lab.checks())  # fmt: skip
     revealed = {c.id: tuple(h.text for h in c.hints[: shown.get(c.id, 0)]) for _, c in lab.checks()}
-    return LabDetail(lab.id, lab.title, markdown(lab), checks, revealed)
-
-
-def markdown(lab: Lab) -> str:
-    parts = [f"# {lab.title}", f"{lab.summary.strip()}  \n**{lab.total_points} points**"]
-    for number, step in enumerate(lab.steps, 1):
-        text = (lab.folder / step.instructions).read_text().strip()
-        parts.append(f"## Step {number}: {step.title}\n\n{_demote(text)}")
-    return "\n\n".join(parts) + "\n"
-
-
-def _demote(text: str) -> str:
-    """A step file's own `# Title` becomes a level-3 heading under its step."""
-    return "\n".join("##" + line if line.startswith("# ") else line for line in text.splitlines())
+    return LabDetail(lab.id, lab.title, engine.instructions(lab), checks, revealed)
 
 
 def grade(
@@ -79,24 +58,33 @@ def hint(lab_id: str, check_id: str | None, home: Path) -> HintView | None:
                     revealed.remaining)  # fmt: skip
 
 
-def start(lab_id: str, settings: Settings, backend: Callable[[], Backend]) -> str:
-    """`sandbox lab start`: copy the starter, point the stack at it, restart what changed."""
-    lab, _ = loader.load(lab_id)
-    info, switch = start_lab(lab, settings, backend)
-    note = f"your workspace: {info.workspace} ({len(info.copied)} files copied)"
-    if info.kept:
-        note += f"; kept your edits to {', '.join(info.kept)}"
-    return note + _changes(switch, "your code") + "".join(f"; {n}" for n in switch.notes)
+def workspace_stamp(lab_id: str) -> str:
+    """Changes when any file of the lab's workspace changes (the watch toggle polls it)."""
+    return stamp(ws.workspace_of(loader.load(lab_id)[0]))
 
 
-def stop(settings: Settings, backend: Callable[[], Backend]) -> str:
-    """`sandbox lab stop`: the project's own code again; the workspace is kept."""
-    switch = stop_lab(settings, backend)
-    if not switch.labs:
-        return "no lab is running: the stack runs the project's own code"
-    return f"left {', '.join(switch.labs)} (your work is kept)" + _changes(
-        switch, "the project's own code"
+def changes_note(before: LabReport | None, after: LabReport) -> str:
+    """What a re-grading changed, one line: "ready failed -> passed; score 85/100 (+15)"."""
+    changed = watch.changes(before, after)
+    score = f"score {after.score}/{after.max_score}"
+    if before is None or not changed:
+        return f"no check changed: {score}" if before is not None else score
+    parts = [f"{c.id} {c.before or 'new'} -> {c.result.status}" for c in changed]
+    return "; ".join([*parts, f"{score} ({after.score - before.score:+d})"])
+
+
+def started_note(started: engine.LabStart) -> str:
+    """One line for a notification: the engine's sentences, joined."""
+    return " ".join(
+        engine.start_notes(started) + engine.change_notes(started.changes, "your code", START_HINT)
     )
+
+
+def left_note(switch: Switch) -> str:
+    if not switch.labs:
+        return "No lab is running: the stack runs the project's own code."
+    notes = engine.change_notes(switch.changes, "the project's own code", START_HINT)
+    return " ".join([f"Left {', '.join(switch.labs)} (your work is kept).", *notes])
 
 
 def undo(lab_id: str, settings: Settings, backend: Backend) -> str:
@@ -122,20 +110,3 @@ def snapshot_rows(settings: Settings) -> list[SnapshotRow]:
         made = f"sandbox {m.versions.get('sandbox', '?')}, {m.versions.get('ministack', '?')}"
         rows.append(SnapshotRow(entry.name, m.created, entry.size, m.kind, made, m.note))
     return rows
-
-
-def reset(lab_id: str, settings: Settings, backend: Callable[[], Backend]) -> None:
-    lab, _ = loader.load(lab_id)
-    reset_lab(lab, settings, backend)
-
-
-def _changes(switch: Switch, whose: str) -> str:
-    notes = {
-        Change.NOT_RUNNING: "the stack is not running: start it (u on the Stack screen)",
-        Change.APP_RESTARTED: f"the app was restarted to run {whose}",
-        Change.LAMBDA_REDEPLOYED: f"the Lambda was redeployed from {whose}",
-        Change.SERVICES_STARTED: "the lab's own services are running",
-        Change.SERVICES_STOPPED: "the lab's own services were stopped",
-        Change.SERVICES_NOT_RUN: "the lab's own services need the embedded backend",
-    }
-    return "".join(f"; {notes[change]}" for change in switch.changes)

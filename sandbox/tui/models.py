@@ -1,21 +1,13 @@
 """Small read-only views the screens render (the core's own types are used where they fit:
-StackStatus, DeployResult, FireResult, CheckResult, LabReport)."""
+StackStatus, DeployResult, FireResult, CheckResult, LabReport, the lab engine's LabRow)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sandbox.labs.engine import LabRow
 
-@dataclass(frozen=True)
-class LabRow:
-    id: str
-    title: str
-    score: int  # best score so far
-    max_score: int
-    checks_passed: int
-    checks: int
-    started: bool
-    running: bool = False  # the stack runs this lab's workspace code
+__all__ = ["CheckRow", "HintView", "LabDetail", "LabRow", "QueueRow"]
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ from sandbox.aws.package import fingerprint
 from sandbox.aws.samples import sample
 from sandbox.config import BACKENDS, Settings
 from sandbox.errors import SandboxError
+from sandbox.labs import engine
+from sandbox.labs.engine import LabStart
+from sandbox.labs.lifecycle import Switch
 from sandbox.labs.runner import CheckResult, LabReport
 from sandbox.stack import choose_backend, get_backend, healthy_endpoint, remember_backend
 from sandbox.stack.backend import Backend
@@ -78,9 +81,10 @@ class LabsSource(Protocol):
     def lab_detail(self, lab_id: str) -> LabDetail: ...
     def grade(self, lab_id: str, step: str | None, listener: CheckListener) -> LabReport: ...
     def hint(self, lab_id: str, check_id: str | None) -> HintView | None: ...
-    def start_lab(self, lab_id: str) -> str: ...
-    def stop_lab(self) -> str: ...
+    def start_lab(self, lab_id: str) -> LabStart: ...
+    def stop_lab(self) -> Switch: ...
     def reset_lab(self, lab_id: str) -> None: ...
+    def workspace_stamp(self, lab_id: str) -> str: ...
     def undo_lab(self, lab_id: str) -> str: ...
 
 
@@ -237,7 +241,7 @@ class RealSource:
     # -- labs -----------------------------------------------------------------------------
 
     def labs(self) -> list[LabRow]:
-        return labview.rows(self.settings())
+        return engine.lab_rows(self.settings())
 
     def lab_detail(self, lab_id: str) -> LabDetail:
         return labview.detail(lab_id, self.settings().home)
@@ -248,14 +252,17 @@ class RealSource:
     def hint(self, lab_id: str, check_id: str | None) -> HintView | None:
         return labview.hint(lab_id, check_id, self.settings().home)
 
-    def start_lab(self, lab_id: str) -> str:
-        return labview.start(lab_id, self.settings(), self.backend)
+    def start_lab(self, lab_id: str) -> LabStart:
+        return engine.start(lab_id, self.settings(), self.backend)
 
-    def stop_lab(self) -> str:
-        return labview.stop(self.settings(), self.backend)
+    def stop_lab(self) -> Switch:
+        return engine.leave(self.settings(), self.backend)
 
     def reset_lab(self, lab_id: str) -> None:
-        labview.reset(lab_id, self.settings(), self.backend)
+        engine.reset(lab_id, self.settings(), self.backend)
+
+    def workspace_stamp(self, lab_id: str) -> str:
+        return labview.workspace_stamp(lab_id)
 
     def undo_lab(self, lab_id: str) -> str:
         return labview.undo(lab_id, self.settings(), self.backend())

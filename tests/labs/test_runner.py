@@ -11,8 +11,8 @@ from xml.etree import ElementTree as ET
 from sandbox.labs import reports
 from sandbox.labs.checks import builtin_registry
 from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params, Status
-from sandbox.labs.model import CheckSpec
-from sandbox.labs.runner import CheckResult, LabReport, run_check
+from sandbox.labs.model import CheckSpec, Lab
+from sandbox.labs.runner import CheckResult, LabReport, run_check, run_lab
 
 
 def ctx(tmp_path: Path) -> CheckContext:
@@ -163,3 +163,52 @@ def test_github_classroom_report_makes_an_unreachable_check_an_error_worth_no_po
     data = json.loads(reports.render(report_with_an_unreachable_service(), "github"))
     gone = data["tests"][-1]
     assert (data["status"], gone["status"], gone["score"]) == ("error", "error", 0)
+
+
+def lab_of(kinds: list[str]) -> Lab:
+    checks = [
+        {"id": f"c{n}", "kind": kind, "title": kind, "points": 1} for n, kind in enumerate(kinds)
+    ]
+    return Lab.model_validate(
+        {
+            "id": "09-demo",
+            "title": "Demo",
+            "summary": "demo",
+            "steps": [{"id": "one", "title": "one", "instructions": "x.md", "checks": checks}],
+        }
+    )
+
+
+def test_calm_checks_run_together_and_disruptive_ones_alone_after_them(tmp_path: Path) -> None:
+    together = threading.Barrier(2, timeout=10)  # passes only when two calm checks meet
+    log: list[str] = []
+    lock = threading.Lock()
+
+    def calm(params: Params, context: CheckContext) -> Outcome:
+        together.wait()
+        with lock:
+            log.append("calm")
+        return Outcome.passed()
+
+    def disruptive(params: Params, context: CheckContext) -> Outcome:
+        with lock:
+            log.append("disruptive starts")
+        time.sleep(0.05)  # long enough for another one to start, were they run together
+        with lock:
+            log.append("disruptive ends")
+        return Outcome.passed()
+
+    registry = builtin_registry()
+    registry.add(CheckKind("calm", Params, calm))
+    registry.add(CheckKind("stops-a-service", Params, disruptive, disruptive=True))
+    lab = lab_of(["stops-a-service", "calm", "stops-a-service", "calm"])
+    report = run_lab(lab, registry, ctx(tmp_path))
+    assert [r.id for r in report.results] == ["c0", "c1", "c2", "c3"]  # the lab's order
+    assert all(r.status is Status.PASSED for r in report.results)
+    assert log == ["calm", "calm"] + ["disruptive starts", "disruptive ends"] * 2
+
+
+def test_kinds_that_stop_services_are_disruptive() -> None:
+    registry = builtin_registry()
+    assert registry.kinds["fault"].disruptive
+    assert not registry.kinds["http"].disruptive

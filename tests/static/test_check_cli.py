@@ -47,7 +47,16 @@ def test_findings_exit_1_in_json(runner: CliRunner) -> None:
     [finding] = report["findings"]
     assert finding["rule"] == "DF-NO-CMD"
     assert finding["severity"] == "error"
-    assert set(finding) == {"rule", "severity", "file", "resource", "path", "message", "line"}
+    assert set(finding) == {
+        "rule",
+        "severity",
+        "file",
+        "resource",
+        "path",
+        "message",
+        "line",
+        "also",
+    }
 
 
 def test_rule_option_selects_a_subset(runner: CliRunner) -> None:

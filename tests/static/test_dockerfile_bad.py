@@ -4,6 +4,7 @@ codes pass through."""
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -65,13 +66,41 @@ def test_findings_name_the_stage_and_say_what_to_change() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "code", "line"),
-    [("Dockerfile", "DL3006", 6), ("Dockerfile", "DL3025", 24), ("Dockerfile.bare", "DL3007", 3)],
+    ("name", "code", "line"), [("Dockerfile", "DL3064", 10), ("Dockerfile", "DL3066", 20)]
 )
 def test_hadolint_codes_pass_through(name: str, code: str, line: int) -> None:
     found = {(f.rule, f.line): f for f in check_dockerfile(DOCKERFILES / name)}
     assert (code, line) in found
     assert f"hadolint/wiki/{code}" in found[(code, line)].message
+
+
+@pytest.mark.parametrize(
+    ("name", "ours", "theirs", "line"),
+    [
+        ("Dockerfile", "DF-PIN-BASE", "DL3006", 6),
+        ("Dockerfile.bare", "DF-PIN-BASE", "DL3007", 3),
+        ("Dockerfile", "DF-COPY-FROM", "DL3022", 14),
+        ("Dockerfile", "DF-ROOT-USER", "DL3002", 20),
+        ("Dockerfile", "DF-CMD-EXEC", "DL3025", 24),
+    ],
+)
+def test_a_mistake_both_linters_see_is_one_finding(
+    name: str, ours: str, theirs: str, line: int
+) -> None:
+    found = check_dockerfile(DOCKERFILES / name)
+    on_line = [f for f in found if f.line == line and theirs in (f.rule, *f.also)]
+    assert [(f.rule, f.also) for f in on_line] == [(ours, (theirs,))]
+    assert [f.rule for f in check_dockerfile(DOCKERFILES / name, rules=[theirs])] == [ours]
+
+
+def test_a_build_stage_running_as_root_is_not_a_finding(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.12.8-slim AS build\nUSER root\nRUN pip --version\n"
+        "FROM python:3.12.8-slim\nUSER 10001:10001\nCOPY --from=build /x /x\n"
+        'CMD ["gunicorn", "app:create_app()"]\n'
+    )
+    assert [f for f in check_dockerfile(tmp_path) if "DL3002" in (f.rule, *f.also)] == []
+    assert [f.rule for f in check_dockerfile(tmp_path) if f.rule == "DF-ROOT-USER"] == []
 
 
 def test_hadolint_parse_error_is_reported_as_an_error() -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from sandbox.aws.deploy import DeployResult, Resource
 from sandbox.aws.events import EventTimeout, FireResult
 from sandbox.aws.inventory import Deployment
 from sandbox.labs.checks.base import Status
+from sandbox.labs.engine import Began, LabStart
+from sandbox.labs.lifecycle import Switch
 from sandbox.labs.runner import CheckResult, LabReport
 from sandbox.stack.model import LastExit, ServiceStatus, StackStatus, State
 from sandbox.tui.metrics import MetricsView
@@ -34,6 +37,8 @@ class FakeSource:
         self.active_faults = ["redis: latency_downstream jitter=50 latency=200"]
         self.calls: list[str] = []
         self.released = threading.Event()
+        self.stamp = "workspace as started"  # what workspace_stamp answers: change it to edit
+        self.passing: set[str] = set()  # checks that pass whatever check_result says
 
     def _work(self, name: str) -> None:
         self.calls.append(name)
@@ -169,7 +174,7 @@ class FakeSource:
         for check in CHECKS:
             if step in (None, check.step):
                 listener(check.id, None)
-                result = check_result(check)
+                result = check_result(check, check.id in self.passing)
                 report.results.append(result)
                 listener(check.id, result)
         return report
@@ -177,8 +182,8 @@ class FakeSource:
     def hint(self, lab_id: str, check_id: str | None) -> HintView | None:
         return HintView(check_id or "health", 1, "The starter already has /health.", 0, 0)
 
-    def start_lab(self, lab_id: str) -> str:
-        return "your workspace: workspace/01-twelve-factor (12 files copied)"
+    def start_lab(self, lab_id: str) -> LabStart:
+        return LabStart(lab_id, Path("workspace/01-twelve-factor"), Began.FRESH, 12)
 
     def faults(self) -> list[str]:
         return list(self.active_faults)
@@ -188,13 +193,16 @@ class FakeSource:
         cleared, self.active_faults = len(self.active_faults), []
         return f"cleared {cleared} fault(s)"
 
-    def stop_lab(self) -> str:
+    def stop_lab(self) -> Switch:
         self.calls.append("stop lab")
         self.running_lab = None
-        return "left 01-twelve-factor (your work is kept)"
+        return Switch([LAB])
 
     def reset_lab(self, lab_id: str) -> None:
         self.calls.append(f"reset {lab_id}")
+
+    def workspace_stamp(self, lab_id: str) -> str:
+        return self.stamp
 
     def undo_lab(self, lab_id: str) -> str:
         self.calls.append(f"undo {lab_id}")
@@ -374,12 +382,16 @@ Read `ENVIRONMENT` and `APP_VERSION` from the environment, once, at start.
 """
 
 
-def check_result(check: CheckRow) -> CheckResult:
-    status, message = {
-        "health": (Status.PASSED, "GET /health -> 200"),
-        "ready": (Status.FAILED, "GET /ready -> 404, expected 200"),
-        "config-from-env": (Status.UNKNOWN, "the app is not running"),
-    }.get(check.id, (Status.PASSED, "POST /api/users -> 409"))
+def check_result(check: CheckRow, passing: bool = False) -> CheckResult:
+    status, message = (
+        (Status.PASSED, "fixed")
+        if passing
+        else {
+            "health": (Status.PASSED, "GET /health -> 200"),
+            "ready": (Status.FAILED, "GET /ready -> 404, expected 200"),
+            "config-from-env": (Status.UNKNOWN, "the app is not running"),
+        }.get(check.id, (Status.PASSED, "POST /api/users -> 409"))
+    )
     points = check.points if status is Status.PASSED else 0
     return CheckResult(
         check.id, check.title, check.step, status, message, points, check.points, 0.01, 1

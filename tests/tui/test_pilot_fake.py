@@ -193,3 +193,37 @@ async def test_the_stack_screen_lists_the_faults_in_force_and_c_clears_them() ->
         await settle(pilot)
         assert "clear faults" in source.calls
         await wait_until(pilot, lambda: "latency" not in str(faults.render()))
+
+
+async def test_the_watch_toggle_checks_again_when_the_workspace_changes_and_says_what_changed() -> (
+    None
+):
+    source = FakeSource()
+    app = fake_app(source)
+    said: list[str] = []
+    notify = app.notify
+
+    def recorded(message: str, *args: object, **kwargs: object) -> None:
+        said.append(message)
+        notify(message, *args, **kwargs)  # type: ignore[arg-type]
+
+    app.notify = recorded  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: source.calls.count("grade") == 1, what="the first grading")
+        labs = app.screen.query_one(LabList)
+        assert "watching 01-twelve-factor: w stops" in str(labs.border_subtitle)
+        source.passing.add("ready")
+        source.stamp = "ready fixed"
+        await wait_until(pilot, lambda: source.calls.count("grade") == 2, what="a new grading")
+        await wait_until(pilot, lambda: any("ready failed -> passed" in s for s in said))
+        changed = next(s for s in said if "ready failed -> passed" in s)
+        assert "health" not in changed  # only what changed
+        await pilot.press("w")
+        await settle(pilot)
+        source.stamp = "edited again"
+        await pilot.pause(1.5)
+        assert source.calls.count("grade") == 2
+        assert "stopped watching the workspace" in said

@@ -82,13 +82,18 @@ Needs = tuple[str, ...] | Callable[[Any], tuple[str, ...]]  # fixed, or chosen b
 class CheckKind:
     """A kind of check. `needs` names the stack services it reads ("aws", "postgres",
     "redis", "app"): the runner's guard (checks/guard.py) makes the check UNKNOWN, never
-    FAILED, when one of them is down or stops answering."""
+    FAILED, when one of them is down or stops answering. A kind's `evaluate` may run in
+    several threads at once (the runner grades the calm checks concurrently)."""
 
     name: str
     params: type[Params]
     evaluate: Evaluate
     needs: Needs = ()
     requires: tuple[Capability, ...] = ()
+    # True for a kind that disturbs the stack while it runs (stops, pauses or restarts a
+    # service, injects a fault): the runner runs such checks one at a time, after the others,
+    # which run concurrently.
+    disruptive: bool = False
     # For the reference (`sandbox lab kinds`, docs/labs.md): one line on what the kind
     # checks, and one example of its parameters, as written in a lab file.
     summary: str = ""

@@ -51,4 +51,5 @@ KIND = CheckKind(
     requires=(Capability.CONTROL,),
     example=EXAMPLE,
     summary="Stop a service, evaluate a nested check while it is down, then restore it.",
+    disruptive=True,
 )

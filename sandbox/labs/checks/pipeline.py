@@ -309,4 +309,5 @@ KIND = CheckKind(
     summary="The workspace's GitHub Actions workflow is valid and its jobs `needs` what they "
     "must; with `run` (needs aws), it runs on a copy with a planted change and ends as "
     "expected, `live` moved or kept.",
+    disruptive=True,  # deploys and moves `live`: two at once would race
 )

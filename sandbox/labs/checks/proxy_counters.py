@@ -91,4 +91,5 @@ KIND = CheckKind(
     requires=(Capability.FAULTS,),
     example=EXAMPLE,
     summary="Run a nested check; bound how much a faults proxy's counters grew meanwhile.",
+    disruptive=True,  # counts every connection through the proxy: others' would be counted
 )

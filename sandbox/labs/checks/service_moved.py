@@ -212,4 +212,5 @@ KIND = CheckKind(
     requires=(Capability.FAULTS,),
     example=EXAMPLE,
     summary="Move a Cloud Map service to a new address, run a nested check, move it back.",
+    disruptive=True,  # moves a service in Cloud Map under every other check
 )

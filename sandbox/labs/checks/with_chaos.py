@@ -128,4 +128,5 @@ KIND = CheckKind(
     requires=(Capability.CHAOS,),
     example=EXAMPLE,
     summary="Set AWS fault rules or latency (chaos API), run a nested check, restore them.",
+    disruptive=True,  # chaos rules hit every AWS call, not only this check's
 )

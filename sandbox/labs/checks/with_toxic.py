@@ -94,4 +94,5 @@ KIND = CheckKind(
     requires=(Capability.FAULTS,),
     example=EXAMPLE,
     summary="Put a toxic on a faults proxy, run a nested check, always take the toxic off.",
+    disruptive=True,  # a toxic slows or breaks every check that goes through the proxy
 )

@@ -1,20 +1,25 @@
 """The Labs screen: the labs with their scores, a lab's instructions beside its checks, live
-grading, hints, start, undo (back to the start of the current step) and reset."""
+grading, a watch toggle (check again whenever a workspace file changes, and say only what
+changed), hints, start, undo (back to the start of the current step) and reset."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import DataTable, Markdown, OptionList
 
 from sandbox.errors import SandboxError
 from sandbox.labs.checks.base import Status
+from sandbox.labs.engine import LabStart
+from sandbox.labs.lifecycle import Switch
 from sandbox.labs.runner import CheckResult, LabReport
 from sandbox.tui.commands import bindings
+from sandbox.tui.labview import changes_note, left_note, started_note
 from sandbox.tui.messages import CheckProgress
 from sandbox.tui.models import HintView, LabDetail, LabRow
 from sandbox.tui.screens.base import SandboxScreen
@@ -29,10 +34,16 @@ class LabsScreen(SandboxScreen):
     AUTO_FOCUS = "#checks"
     BINDINGS: ClassVar[list[BindingType]] = bindings("labs")
 
+    WATCH_EVERY = 1.0  # seconds between looks at the workspace while watching
+
     def __init__(self) -> None:
         super().__init__()
         self.detail: LabDetail | None = None
         self.grading = False
+        self.watching: str | None = None  # the lab whose workspace is watched
+        self._watch_timer: Timer | None = None
+        self._stamp: str | None = None  # the workspace as last graded
+        self._last: LabReport | None = None  # the last grading while watching
 
     def compose(self) -> ComposeResult:
         yield from self.frame_top()
@@ -126,6 +137,9 @@ class LabsScreen(SandboxScreen):
 
     def _graded(self, report: LabReport) -> None:
         self.grading = False
+        if self.watching == report.lab_id and self.detail and self.detail.id == report.lab_id:
+            self._watch_graded(report)
+            return
         passed = report.count(Status.PASSED)
         total = len(report.results)
         text = f"{report.lab_id}: {report.score}/{report.max_score} points, {passed}/{total} passed"
@@ -141,6 +155,53 @@ class LabsScreen(SandboxScreen):
             for check_id, state in self.checks.states.items():
                 if state in ("waiting", "running"):
                     self.checks.set_state(check_id, "not run")
+
+    # -- watching -------------------------------------------------------------------------
+
+    def action_toggle_watch(self) -> None:
+        if self.watching is not None:
+            self._stop_watching()
+            self.notify("stopped watching the workspace")
+            return
+        lab_id = self.lab_id
+        if lab_id is None:
+            return
+        self.watching, self._stamp, self._last = lab_id, None, None
+        self.query_one(LabList).border_subtitle = f"watching {lab_id}: w stops"
+        self._watch_timer = self.set_interval(self.WATCH_EVERY, self._watch_tick)
+        self._watch_tick()
+
+    def _stop_watching(self) -> None:
+        if self._watch_timer is not None:
+            self._watch_timer.stop()
+        self.watching, self._watch_timer = None, None
+        self.query_one(LabList).border_subtitle = ""
+
+    def _watch_tick(self) -> None:
+        if self.watching is not None and not self.grading:
+            self._look(self.watching)
+
+    @work(thread=True, group="watch", exclusive=True)
+    def _look(self, lab_id: str) -> None:
+        try:
+            stamp = self.source.workspace_stamp(lab_id)
+        except Exception:  # a workspace that went away: the next grading says why
+            return
+        self.app.call_from_thread(self._looked, lab_id, stamp)
+
+    def _looked(self, lab_id: str, stamp: str) -> None:
+        if lab_id != self.watching or stamp == self._stamp or self.grading:
+            return
+        if self.detail is None or self.detail.id != lab_id:
+            return  # another lab is shown: its check table cannot show this grading
+        self._stamp = stamp
+        self._grade(None)
+
+    def _watch_graded(self, report: LabReport) -> None:
+        note = changes_note(self._last, report)
+        self._last = report
+        self.notify(note, title=f"watching {report.lab_id}", markup=False)
+        self.background("load the labs", self.source.labs, self.query_one(LabList).show)
 
     # -- hints, start, reset --------------------------------------------------------------
 
@@ -166,15 +227,15 @@ class LabsScreen(SandboxScreen):
             self.background(f"start {lab_id}", lambda: self.source.start_lab(lab_id),
                             self._started)  # fmt: skip
 
-    def _started(self, note: str) -> None:
-        self.notify(note, title="lab started", markup=False, timeout=8)
+    def _started(self, started: LabStart) -> None:
+        self.notify(started_note(started), title="lab started", markup=False, timeout=8)
         self.reload()
 
     def action_leave_lab(self) -> None:
         self.background("leave the lab", self.source.stop_lab, self._left)
 
-    def _left(self, note: str) -> None:
-        self.notify(note, title="lab", markup=False, timeout=8)
+    def _left(self, switch: Switch) -> None:
+        self.notify(left_note(switch), title="lab", markup=False, timeout=8)
         self.reload()
 
     def action_undo_step(self) -> None:
