@@ -16,6 +16,7 @@ from sandbox.labs import services as lab_services
 from sandbox.labs.checks import builtin_registry
 from sandbox.labs.checks.base import Registry
 from sandbox.labs.model import CheckSpec, Lab
+from sandbox.yaml_nodes import node_at
 
 LAB_FILE = "lab.yaml"
 LABS_DIR = Path(__file__).resolve().parents[2] / "labs"
@@ -82,21 +83,9 @@ class _Lines:
             )
 
     def where(self, path: tuple[Any, ...]) -> str:
-        node: Any = self.root
-        for part in path:
-            child = _child(node, part)
-            if child is None:
-                break
-            node = child
-        return f"{self.file}:{node.start_mark.line + 1}" if node is not None else str(self.file)
-
-
-def _child(node: Any, part: Any) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        return next((v for k, v in node.value if k.value == str(part)), None)
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        return node.value[part]
-    return None
+        if self.root is None:
+            return str(self.file)
+        return f"{self.file}:{node_at(self.root, path).start_mark.line + 1}"
 
 
 def _field(path: tuple[Any, ...]) -> str:

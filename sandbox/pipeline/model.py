@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sandbox.pipeline.source import Key, Source
+from sandbox.pipeline.source import Source
+from sandbox.yaml_nodes import Key
 
 Path_ = tuple[Key, ...]
 

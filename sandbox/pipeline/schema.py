@@ -24,7 +24,8 @@ from jsonschema.exceptions import ValidationError
 
 from sandbox.errors import WorkflowError
 from sandbox.pipeline.problems import Problem
-from sandbox.pipeline.source import Key, Source
+from sandbox.pipeline.source import Source
+from sandbox.yaml_nodes import Key
 
 SCHEMA_PACKAGE = "check_jsonschema"
 SCHEMA_FILE = ("builtin_schemas", "vendor", "github-workflows.json")

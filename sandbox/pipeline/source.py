@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 import yaml
 
 from sandbox.pipeline.problems import InvalidWorkflowError, Problem, fail
+from sandbox.yaml_nodes import Key, node_at
 
-Key = str | int
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built in
 
 
@@ -78,24 +78,6 @@ class Source:
             value = str(node.value)
             return start + 1 + value[:offset].count("\n") if node.style == "|" else start + 1
         return start
-
-
-def node_at(node: yaml.Node, path: Sequence[Key]) -> yaml.Node:
-    for key in path:
-        child = _child(node, key)
-        if child is None:
-            break
-        node = child
-    return node
-
-
-def _child(node: yaml.Node, key: Key) -> yaml.Node | None:
-    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-        child: yaml.Node = node.value[key]
-        return child
-    if isinstance(node, yaml.MappingNode):
-        return next((v for k, v in node.value if k.value == key), None)
-    return None
 
 
 def read_source(path: Path, shown: str) -> Source:

@@ -11,7 +11,8 @@ from typing import Any
 from sandbox.static.errors import CannotCheckError
 from sandbox.static.findings import Finding, Severity
 from sandbox.static.resources import CLUSTER_SCOPED, Resource, as_dict, dig, fmt_path
-from sandbox.static.yaml_docs import Document, Key, read_documents
+from sandbox.static.yaml_docs import Document, read_documents
+from sandbox.yaml_nodes import Key
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 # Fields the grader applies; any other kustomize field changes what gets applied.

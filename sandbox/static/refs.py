@@ -21,7 +21,7 @@ from sandbox.static.resources import (
     pod_templates,
 )
 from sandbox.static.selectors import is_empty, map_matches, matches
-from sandbox.static.yaml_docs import Key
+from sandbox.yaml_nodes import Key
 
 SELECTOR_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 

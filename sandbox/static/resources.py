@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.static.findings import Finding, Severity
-from sandbox.static.yaml_docs import Document, Key
+from sandbox.static.yaml_docs import Document
+from sandbox.yaml_nodes import Key
 
 CLUSTER_SCOPED = frozenset(
     {"Namespace", "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "StorageClass",

@@ -11,8 +11,8 @@ import yaml
 
 from sandbox.static.errors import CannotCheckError
 from sandbox.static.findings import Finding, Severity
+from sandbox.yaml_nodes import Key, node_at
 
-Key = str | int
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built in: 5-10x faster
 
 
@@ -28,24 +28,6 @@ class Document:
     def line(self, path: Sequence[Key] = ()) -> int:
         """The 1-based line of the deepest node along `path` that exists."""
         return node_at(self.node, path).start_mark.line + 1
-
-
-def node_at(node: yaml.Node, path: Sequence[Key]) -> yaml.Node:
-    for key in path:
-        child = _child(node, key)
-        if child is None:
-            break
-        node = child
-    return node
-
-
-def _child(node: yaml.Node, key: Key) -> yaml.Node | None:
-    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-        child: yaml.Node = node.value[key]
-        return child
-    if isinstance(node, yaml.MappingNode):
-        return next((v for k, v in node.value if k.value == key), None)
-    return None
 
 
 def read_documents(path: Path, shown: str) -> tuple[list[Document], list[Finding]]:
