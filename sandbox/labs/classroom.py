@@ -3,8 +3,10 @@
 The learner's repository holds their copy of a lab's starter. On every push the workflow
 checks it out as the lab's workspace, checks out and installs the sandbox (its labs and
 checks: never the learner's), starts the embedded stack (no Docker), grades with
-`sandbox lab check LAB --format github`, and hands the result to GitHub Classroom's
-reporter, which reads it from `<RUNNER>_RESULTS`.
+`sandbox lab check LAB --format github`, hands the result to GitHub Classroom's
+reporter, which reads it from `<RUNNER>_RESULTS`, and stops the stack (whatever failed).
+`sandbox pipeline run` runs the same workflow on this host (see tests/pipeline/
+test_classroom_e2e.py).
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ jobs:
           {variable}: "${{{{ steps.{runner}.outputs.result }}}}"
         with:
           runners: {runner}
+      - name: Stop the embedded stack
+        if: ${{{{ always() }}}}
+        run: sandbox down
 """
 
 

@@ -236,7 +236,12 @@ def _run_action(
     try:
         result: ActionResult = action(call)
     except ActionFailed as err:
-        raise StepFailed(f"{uses}: {err}") from None
+        written = None if err.result is None else _action_effects(err.result)
+        raise StepFailed(f"{uses}: {err}", effects=written) from None
+    return _action_effects(result)
+
+
+def _action_effects(result: ActionResult) -> Effects:
     return Effects(result.outputs, result.env, result.path, result.summary)
 
 

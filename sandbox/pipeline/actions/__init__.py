@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sandbox.pipeline.actions.artifacts import download_artifact, upload_artifact
 from sandbox.pipeline.actions.base import Action, ActionCall, ActionFailed, ActionResult
 from sandbox.pipeline.actions.checkout import checkout
+from sandbox.pipeline.actions.grading_reporter import grading_reporter
 from sandbox.pipeline.actions.setup_python import setup_python
 
 LOCAL_ACTIONS: dict[str, Action] = {
@@ -20,6 +21,7 @@ LOCAL_ACTIONS: dict[str, Action] = {
     "actions/setup-python": setup_python,
     "actions/upload-artifact": upload_artifact,
     "actions/download-artifact": download_artifact,
+    "classroom-resources/autograding-grading-reporter": grading_reporter,
 }
 
 

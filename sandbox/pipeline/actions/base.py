@@ -37,7 +37,12 @@ class ActionResult:
 
 
 class ActionFailed(Exception):
-    """The stand-in ran and the step fails; the message says why and what to change."""
+    """The stand-in ran and the step fails; the message says why and what to change.
+    `result`: what it wrote before failing (a summary, outputs), which still counts."""
+
+    def __init__(self, message: str, result: ActionResult | None = None) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 Action = Callable[[ActionCall], ActionResult]
