@@ -6,7 +6,9 @@ samples to files there and /metrics aggregates them; otherwise the process regis
 
 from __future__ import annotations
 
+import glob
 import os
+from typing import Any
 
 from flask import Response
 from prometheus_client import (
@@ -39,11 +41,28 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
     LATENCY.labels(method, route, str(status)).observe(seconds)
 
 
+class StartedFilesCollector(multiprocess.MultiProcessCollector):
+    """Leaves out a worker's metrics file created a moment ago and still shorter than its
+    8-byte header: prometheus_client fails on it (struct.error, client_python#1199) and
+    /metrics would answer 500. Such a file holds no samples yet."""
+
+    def collect(self) -> Any:
+        files = [f for f in glob.glob(os.path.join(self._path, "*.db")) if _started(f)]
+        return self.merge(files, accumulate=True)  # type: ignore[no-untyped-call]
+
+
+def _started(path: str) -> bool:
+    try:
+        return os.path.getsize(path) >= 8
+    except OSError:  # its worker exited and the file went between glob and stat
+        return False
+
+
 def render() -> Response:
     """The exposition text for /metrics."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        StartedFilesCollector(registry)  # type: ignore[no-untyped-call]
         body = generate_latest(registry)
     else:
         body = generate_latest(REGISTRY)
