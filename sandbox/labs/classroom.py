@@ -51,13 +51,15 @@ jobs:
         with:
           repository: {repository}
           ref: {ref}
-          path: sandbox
+          # Not `sandbox`: a folder of that name in the working directory would shadow the
+          # installed package for every `python -m` the stack starts (the supervisor, ...).
+          path: .sandbox-src
       - name: Set up Python
         uses: actions/setup-python@v5
         with:
           python-version: "{python}"
       - name: Install the sandbox
-        run: python -m pip install -e ./sandbox
+        run: python -m pip install -e ./.sandbox-src
       - name: Start the lab and the embedded stack
         run: |
           sandbox lab start {lab}

@@ -78,9 +78,9 @@ def test_the_workflow_grades_the_lab_and_hands_the_result_to_the_reporter(tmp_pa
     assert sandbox["with"] == {
         "repository": "example-school/cloud-sandbox",
         "ref": "v0.1.0",
-        "path": "sandbox",
+        "path": ".sandbox-src",
     }
-    assert "pip install -e ./sandbox" in found["Install the sandbox"]["run"]
+    assert "pip install -e ./.sandbox-src" in found["Install the sandbox"]["run"]
     assert "sandbox up" in found["Start the lab and the embedded stack"]["run"]
     grading = found[f"Grade {LAB}"]
     assert grading["run"] == f"sandbox lab check {LAB} --format github"

@@ -45,7 +45,7 @@ SANDBOX = [sys.executable, "-c", "from sandbox.cli import main; main()"]
 # all the same. Lab 01 (graded against the running app) passes here too, except that now and
 # then its solution loses the metrics check: /metrics answers 500 when it reads a gunicorn
 # worker's metrics file at 0 bytes, just created (prometheus/client_python#1199).
-LAB_ID = "02-containers-kubernetes"
+LAB_ID = "01-twelve-factor"  # graded on the running stack: mixed pass and fail rows
 LAB_FOLDER = SANDBOX_SOURCE / "labs" / LAB_ID
 STATE = ".sandbox-state"  # the workflow's SANDBOX_HOME, in the repository as on the runner
 JOB = "run-autograding-tests"
