@@ -38,6 +38,9 @@ class CheckSpec(BaseModel):
     title: str = Field(min_length=1)
     points: int = Field(0, ge=0)
     must_fail_on_starter: bool = False
+    # Run one at a time, in the lab's order, after the concurrent checks, like a disruptive
+    # kind: for a check that needs what the check before it left (a breaker it opened).
+    alone: bool = False
     eventually: Eventually | None = None
     hints: list[Hint] = Field(default_factory=list)
 

@@ -104,8 +104,10 @@ def run_lab(
 
 
 def disruptive(check: CheckSpec, registry: Registry) -> bool:
+    """Run alone, in the lab's order, after the calm checks: its kind disturbs the stack, or
+    the lab says the check needs what the check before it left (`alone: true`)."""
     kind = registry.get(check.kind)
-    return kind is not None and kind.disruptive
+    return check.alone or (kind is not None and kind.disruptive)
 
 
 def run_check(

@@ -212,3 +212,31 @@ def test_kinds_that_stop_services_are_disruptive() -> None:
     registry = builtin_registry()
     assert registry.kinds["fault"].disruptive
     assert not registry.kinds["http"].disruptive
+
+
+def test_a_check_marked_alone_runs_after_the_check_before_it_not_with_the_calm_ones(
+    tmp_path: Path,
+) -> None:
+    """breaker-closes needs the breaker breaker-opens left open: order matters."""
+
+    def record(params: Params, context: CheckContext) -> Outcome:
+        return Outcome.passed()
+
+    registry = builtin_registry()
+    registry.add(CheckKind("opens", Params, record, disruptive=True))
+    registry.add(CheckKind("probe", Params, record))
+    lab = lab_of(["opens", "probe", "probe"])
+    closes = lab.steps[0].checks[1].model_copy(update={"alone": True})
+    lab = lab.model_copy(
+        update={"steps": [lab.steps[0].model_copy(update={"checks": [
+            lab.steps[0].checks[0], closes, lab.steps[0].checks[2]]})]}
+    )  # fmt: skip
+    order: list[str] = []
+
+    def finished(check: CheckSpec, result: CheckResult | None) -> None:
+        if result is not None:
+            order.append(check.id)
+
+    report = run_lab(lab, registry, ctx(tmp_path), listener=finished)
+    assert order == ["c2", "c0", "c1"]  # the calm probe first; then opens, then closes
+    assert all(r.status is Status.PASSED for r in report.results)
