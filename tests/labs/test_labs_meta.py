@@ -9,6 +9,9 @@ from sandbox.labs.loader import lab_ids, labs_root, load
 from sandbox.labs.validate import validate
 
 LABS = lab_ids()
+# Graded both ways, with the same verdict as validate's, by their own modules: grading them
+# here again would cost CI most of a minute for nothing.
+VALIDATED_ELSEWHERE = {"05-cicd": "tests/labs/test_lab05.py"}
 
 
 def test_there_are_labs() -> None:
@@ -31,7 +34,7 @@ def test_lab_is_complete(lab_id: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lab_id", LABS)
+@pytest.mark.parametrize("lab_id", [lab for lab in LABS if lab not in VALIDATED_ELSEWHERE])
 def test_validate_passes(lab_id: str) -> None:
     lab, registry = load(lab_id)
     outcome = validate(lab, registry)
