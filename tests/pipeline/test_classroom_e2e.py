@@ -181,7 +181,7 @@ def test_the_starter_push_fails_with_the_starters_points(starter_push: Push, lab
     ran = (starter_push.exit_code, starter_push.result["conclusion"])
     assert ran == (1, "failure"), starter_push.output[-4000:]
     for row in rows(lab):
-        assert row in starter_push.table
+        assert row in starter_push.table, starter_push.output[-6000:]
     points = sum(c.points for _, c in lab.checks() if not c.must_fail_on_starter)
     assert f"Total for grading fail {points}/{lab.total_points}" in starter_push.table
     assert f"Points {points}/{lab.total_points}" in starter_push.table
@@ -195,7 +195,7 @@ def test_the_solution_push_gets_the_full_score_and_succeeds(solution_push: Push,
     ran = (solution_push.exit_code, solution_push.result["conclusion"])
     assert ran == (0, "success"), solution_push.output[-4000:]
     for row in rows(lab, passing=True):
-        assert row in solution_push.table
+        assert row in solution_push.table, solution_push.output[-6000:]
     assert f"Points {lab.total_points}/{lab.total_points}" in solution_push.table
 
 
