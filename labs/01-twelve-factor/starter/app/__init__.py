@@ -21,7 +21,10 @@ APP_VERSION = "0.1.0"
 ENVIRONMENT = "development"
 CACHE_TTL = 300
 
+# Every gunicorn worker runs this at start; the lock makes them take turns (two concurrent
+# CREATE TABLE IF NOT EXISTS can both try to create it, and one then crashes its worker).
 SCHEMA = """
+SELECT pg_advisory_xact_lock(72001);
 CREATE TABLE IF NOT EXISTS users (
     id SERIAL PRIMARY KEY,
     email VARCHAR(255) UNIQUE NOT NULL,
