@@ -46,23 +46,21 @@ def prepare(lab: Lab, backend: Backend, settings: Settings, ctx: CheckContext) -
 
 
 def _restart_if_changed(backend: Backend, settings: Settings, service: str, code: Path) -> None:
-    """Restart `service` unless it already runs the code in `code`: no file there changed
-    since it started, and none was added or removed since the last grading."""
+    """Restart `service` when the code in `code` changed since it was last graded (or it
+    was never graded here: copied files keep their old times, so times cannot tell)."""
     from sandbox.aws.package import fingerprint
 
     if limit(backend, Capability.CONTROL) is not None:
         return  # the external backend runs no app of ours: the learner runs theirs elsewhere
     marker = settings.home / FINGERPRINTS / service
-    current = fingerprint(code)
-    started = backend.status().services[service].started_at
-    newest = max((modified for _, modified, _ in current), default=0.0)
-    same_files = not marker.exists() or marker.read_text() == repr(current)
-    if not (started is not None and newest < started and same_files):
-        # A restart, not a reload: the learner may have changed gunicorn's own settings.
-        backend.stop_service(service)
-        backend.start_service(service)
+    current = repr(fingerprint(code))
+    if marker.exists() and marker.read_text() == current:
+        return
+    # A restart, not a reload: the learner may have changed gunicorn's own configuration.
+    backend.stop_service(service)
+    backend.start_service(service)
     marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(repr(current))
+    marker.write_text(current)
 
 
 def _require_pointed(lab: Lab, settings: Settings, folder: Path) -> None:
