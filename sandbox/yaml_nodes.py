@@ -5,7 +5,7 @@ Shared by every reader that reports `file:line` (lab files, workflows, manifests
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import yaml
 
@@ -29,3 +29,26 @@ def child_of(node: yaml.Node, key: Key) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         return next((v for k, v in node.value if k.value == str(key)), None)
     return None
+
+
+def repeated_keys(root: yaml.Node) -> Iterator[yaml.ScalarNode]:
+    """Each key that repeats an earlier one in the same mapping, anywhere under `root`
+    (PyYAML silently keeps the last; GitHub and kubectl refuse the file)."""
+    for node in _mappings(root):
+        seen: set[str] = set()
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    yield key
+                seen.add(key.value)
+
+
+def _mappings(node: yaml.Node) -> Iterator[yaml.MappingNode]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            yield current
+            stack.extend(v for _, v in current.value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import yaml
 
 from sandbox.pipeline.problems import InvalidWorkflowError, Problem, fail
-from sandbox.yaml_nodes import Key, node_at
+from sandbox.yaml_nodes import Key, node_at, repeated_keys
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built in
 
@@ -122,24 +122,6 @@ def _syntax_problem(shown: str, err: yaml.YAMLError) -> Problem:
 
 def _duplicate_keys(shown: str, root: yaml.Node) -> Iterator[Problem]:
     """GitHub rejects a mapping that repeats a key; PyYAML would silently keep the last."""
-    for node in _mappings(root):
-        seen: set[str] = set()
-        for key, _ in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.value in seen:
-                yield Problem(
-                    shown,
-                    key.start_mark.line + 1,
-                    f"the key `{key.value}` appears twice in one mapping: keep one of them",
-                )
-            seen.add(key.value)
-
-
-def _mappings(node: yaml.Node) -> Iterator[yaml.MappingNode]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, yaml.MappingNode):
-            yield current
-            stack.extend(v for _, v in current.value)
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
+    for key in repeated_keys(root):
+        message = f"the key `{key.value}` appears twice in one mapping: keep one of them"
+        yield Problem(shown, key.start_mark.line + 1, message)

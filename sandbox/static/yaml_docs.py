@@ -11,7 +11,7 @@ import yaml
 
 from sandbox.static.errors import CannotCheckError
 from sandbox.static.findings import Finding, Severity
-from sandbox.yaml_nodes import Key, node_at
+from sandbox.yaml_nodes import Key, node_at, repeated_keys
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built in: 5-10x faster
 
@@ -79,23 +79,7 @@ def yaml_finding(shown: str, line: int | None, message: str) -> Finding:
 
 def duplicate_keys(doc: Document) -> Iterator[Finding]:
     """kubectl rejects a mapping that repeats a key; PyYAML would silently keep the last one."""
-    for node in _mappings(doc.node):
-        seen: set[str] = set()
-        for key, _ in node.value:
-            if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
-                continue
-            if key.value in seen:
-                message = f"the key `{key.value}` appears twice in one mapping: keep one of them"
-                yield yaml_finding(doc.file, key.start_mark.line + 1, message)
-            seen.add(key.value)
-
-
-def _mappings(node: yaml.Node) -> Iterator[yaml.MappingNode]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, yaml.MappingNode):
-            yield current
-            stack.extend(v for _, v in current.value)
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
+    for key in repeated_keys(doc.node):
+        if key.value != "<<":  # merge keys may repeat
+            message = f"the key `{key.value}` appears twice in one mapping: keep one of them"
+            yield yaml_finding(doc.file, key.start_mark.line + 1, message)
