@@ -44,13 +44,10 @@ def stack_env(home: Path) -> dict[str, str]:
 def run_lab_services(lab: Any, workspace: Path, env: dict[str, str]) -> None:
     """The lab's own services (lab 04's users and orders), on free ports, for the stack."""
     from sandbox.labs import services
-    from sandbox.services.process import free_ports
     from sandbox.stack import labservices
-    from sandbox.stack.labservices import port_variable
 
-    names = [port_variable(s.name) for s in lab.lab_services]
-    names += [port_variable(s.name, proxy=True) for s in lab.lab_services if s.proxy]
-    env.update(zip(names, map(str, free_ports(len(names))), strict=True))
+    lab_ports = services.free_port_variables(lab)
+    env.update({name: port for name, port in lab_ports.items() if name not in env})
     settings = Settings.from_env(env)
     labservices.replace_lab(settings.home, lab.id, services.resolve(lab, workspace, settings, env))
 

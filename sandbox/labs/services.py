@@ -12,7 +12,9 @@ from typing import Any
 
 from sandbox.config import Settings, port_setting
 from sandbox.labs.model import Lab, LabService
+from sandbox.services.process import free_ports
 from sandbox.stack.labservices import LabServiceSpec, port_variable
+from sandbox.stack.specs import SERVICE_NAMES, port_variables
 
 
 def ports(lab: Lab, env: Mapping[str, str] | None = None) -> dict[str, tuple[int, int | None]]:
@@ -109,3 +111,13 @@ def _fill(text: str, values: Mapping[str, str]) -> str:
 
 def _key(name: str) -> str:
     return name.replace("-", "_")
+
+
+def free_port_variables(lab: Lab) -> dict[str, str]:
+    """SANDBOX_<NAME>_PORT for every stack service and lab service (and _PROXY_PORT for each
+    lab proxy), each free now and all chosen at once so no two are the same: a stack of its
+    own for validation, tests and benchmarks."""
+    variables = [*port_variables(dict.fromkeys(SERVICE_NAMES, 0))]
+    variables += [port_variable(s.name) for s in lab.lab_services]
+    variables += [port_variable(s.name, proxy=True) for s in lab.lab_services if s.proxy]
+    return dict(zip(variables, map(str, free_ports(len(variables))), strict=True))

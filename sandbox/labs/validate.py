@@ -15,11 +15,8 @@ from sandbox.labs.checks.base import Registry, Status
 from sandbox.labs.model import Lab
 from sandbox.labs.runner import LabReport, run_lab
 from sandbox.labs.session import context, prepare
-from sandbox.services.process import free_ports
 from sandbox.stack import labservices
 from sandbox.stack.embedded import EmbeddedBackend
-from sandbox.stack.labservices import port_variable
-from sandbox.stack.specs import SERVICE_NAMES, port_variables
 
 
 @dataclass(frozen=True)
@@ -129,19 +126,9 @@ def verdicts(lab: Lab, solution: LabReport, starter: LabReport) -> list[CheckVer
 
 
 def _isolated_env(home: Path, dirs: dict[str, Path], lab: Lab) -> dict[str, str]:
-    env = {"SANDBOX_HOME": str(home), **_free_ports_for(lab)}
+    env = {"SANDBOX_HOME": str(home), **lab_services.free_port_variables(lab)}
     env.update({f"SANDBOX_{key.upper()}": str(value) for key, value in dirs.items()})
     return env
-
-
-def _free_ports_for(lab: Lab) -> dict[str, str]:
-    """SANDBOX_<NAME>_PORT for every stack and lab service (and lab proxy), each free now,
-    all chosen at once so no two are the same."""
-    variables = [*port_variables(dict.fromkeys(SERVICE_NAMES, 0))]
-    variables += [port_variable(s.name) for s in lab.lab_services]
-    variables += [port_variable(s.name, proxy=True) for s in lab.lab_services if s.proxy]
-    ports = free_ports(len(variables))
-    return {name: str(port) for name, port in zip(variables, ports, strict=True)}
 
 
 def describe(outcome: Validation) -> list[str]:

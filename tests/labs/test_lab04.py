@@ -21,11 +21,8 @@ from sandbox.labs.model import Lab
 from sandbox.labs.runner import LabReport, run_lab
 from sandbox.labs.session import context, prepare
 from sandbox.services.chaos.client import ChaosClient
-from sandbox.services.process import free_ports
 from sandbox.stack import labservices
 from sandbox.stack.embedded import EmbeddedBackend
-from sandbox.stack.labservices import port_variable
-from sandbox.stack.specs import free_port_variables
 from tests.labs import lab04_rig as rig
 
 pytestmark = pytest.mark.slow
@@ -42,10 +39,7 @@ class Graded:
 
 def stack_env(lab: Lab, home: Path) -> dict[str, str]:
     """Free ports for every stack service, lab service and lab proxy."""
-    names = [port_variable(s.name) for s in lab.lab_services]
-    names += [port_variable(s.name, proxy=True) for s in lab.lab_services if s.proxy]
-    ports = dict(zip(names, map(str, free_ports(len(names))), strict=True))
-    return {"SANDBOX_HOME": str(home), **free_port_variables(), **ports}
+    return {"SANDBOX_HOME": str(home), **lab_services.free_port_variables(lab)}
 
 
 def snapshot(backend: EmbeddedBackend) -> dict[str, object]:
