@@ -8,6 +8,7 @@ import functools
 import getpass
 import os
 import platform
+import posixpath
 import subprocess
 import time
 from collections.abc import Mapping
@@ -104,9 +105,10 @@ def _git(workspace: Path, *args: str) -> str:
 
 
 def _repo_name(remote: str) -> str:
-    """owner/repo from git@host:owner/repo.git or https://host/owner/repo(.git)."""
+    """owner/repo from git@host:owner/repo.git, https://host/owner/repo(.git) or a local
+    path (a clone of `.` records `/path/to/repo/.`: normalised first)."""
     path = remote.rsplit(":", 1)[-1] if remote.startswith("git@") else remote
-    parts = [p for p in path.removesuffix(".git").split("/") if p]
+    parts = [p for p in posixpath.normpath(path.removesuffix(".git")).split("/") if p]
     return "/".join(parts[-2:]) if len(parts) >= 2 else ""
 
 

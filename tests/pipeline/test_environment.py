@@ -70,3 +70,11 @@ def test_steps_see_githubs_variables(run_yaml: Runner, repo: Path) -> None:
 def test_the_run_temp_folder_is_removed_afterwards(run_yaml: Runner) -> None:
     env = step_environment(run_yaml(PRINT_ENV).output)
     assert not Path(env["RUNNER_TEMP"]).exists()
+
+
+def test_the_repository_name_comes_from_any_kind_of_origin() -> None:
+    from sandbox.pipeline.environment import _repo_name
+
+    assert _repo_name("git@github.com:octo/cat.git") == "octo/cat"
+    assert _repo_name("https://github.com/octo/cat") == "octo/cat"
+    assert _repo_name("/srv/git/octo/cat/.") == "octo/cat"  # `git clone .` records this
