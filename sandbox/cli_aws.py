@@ -18,6 +18,7 @@ from sandbox.aws.events import SOURCES, Firer, FireResult
 from sandbox.aws.names import Names
 from sandbox.aws.release import ReleaseResult, not_released
 from sandbox.aws.samples import SAMPLES, sample
+from sandbox.aws.smoke import untried
 from sandbox.config import Settings
 from sandbox.errors import ConfigError
 from sandbox.stack import healthy_endpoint, resolve_backend
@@ -27,6 +28,11 @@ def aws_endpoint(ctx: click.Context) -> str:
     """The emulator's URL, or a clear error when it is not up."""
     backend = resolve_backend(Settings.from_env(), (ctx.obj or {}).get("backend"))
     return healthy_endpoint(backend, "aws")
+
+
+def say(note: str) -> None:
+    """A note for the person, on stderr (stdout may be JSON)."""
+    click.echo(note, err=True)
 
 
 def emit(payload: Any) -> None:
@@ -57,14 +63,14 @@ def deploy_command(
     if publish:
         _release(endpoint, source, names, as_json)
         return
-    result = deploy(endpoint, source, names)
+    result = deploy(endpoint, source, names, on_wait=say)
     emit(result.to_dict()) if as_json else click.echo(_deploy_table(result))
     if watch:
         _watch(endpoint, source, names)
 
 
 def _release(endpoint: str, source: Path, names: Names, as_json: bool) -> None:
-    result = release.publish(endpoint, source, names)
+    result = release.publish(endpoint, source, names, on_wait=say)
     emit(result.to_dict()) if as_json else click.echo(_release_text(result))
     if not result.released:
         raise not_released(result)
@@ -118,6 +124,8 @@ def _release_text(result: ReleaseResult) -> str:
         lines.append(f"smoke test of version {result.version} (invoked by qualifier):")
         lines += [f"  {c.source:<12} {'passed' if c.passed else 'FAILED'}  {c.duration_ms:>7} ms  "
                   f"{'' if c.passed else c.detail}".rstrip() for c in result.smoke]  # fmt: skip
+        skipped = untried(result.smoke)
+        lines += [f"  {', '.join(skipped)}: not tried after the failure"] if skipped else []
     if result.released:
         lines.append(f"live: version {result.live} (was {result.live_before or 'none'})")
     return "\n".join(lines)

@@ -9,7 +9,14 @@ from sandbox.aws.clients import is_real_aws, translated
 from sandbox.aws.names import LIVE_ALIAS, Names
 from sandbox.aws.release import rollback
 from sandbox.aws.release_status import ReleaseStatus, Triggers, release_status
-from sandbox.cli_aws import aws_endpoint, confirm_real_account, emit, names_in, target_names
+from sandbox.cli_aws import (
+    aws_endpoint,
+    confirm_real_account,
+    emit,
+    names_in,
+    say,
+    target_names,
+)
 
 
 @click.group("release")
@@ -50,7 +57,7 @@ def rollback_command(ctx: click.Context, as_json: bool, yes: bool) -> None:
     if is_real_aws(endpoint):
         who = confirm_real_account(endpoint, yes, "roll back", "moves the live alias in")
         names = names_in(who)
-    moved = rollback(endpoint, names)
+    moved = rollback(endpoint, names, on_wait=say)
     elsewhere = _not_on_live(endpoint, names)
     if as_json:
         emit({**moved.to_dict(), "triggers_not_on_live": elsewhere})

@@ -9,6 +9,7 @@ The tree::
     ├── StateError               the state file is unreadable or corrupt
     ├── StackNotRunningError     a command needs the stack, and it is down
     ├── ReleaseError             a release did not go live (smoke test failed), or no rollback
+    ├── DeployBusyError          another deploy of the same function did not finish in time
     ├── WorkflowError            a GitHub Actions workflow cannot run (YAML, schema, needs,
     │                            an expression, an unknown job): each problem names file:line
     ├── SnapshotError            a snapshot cannot be saved, loaded or found
@@ -57,6 +58,10 @@ class StateError(SandboxError):
 
 class StackNotRunningError(SandboxError):
     """The stack (or the service asked for) is not running."""
+
+
+class DeployBusyError(SandboxError):
+    """Another deploy, release or rollback of the function held it for too long."""
 
 
 class ReleaseError(SandboxError):

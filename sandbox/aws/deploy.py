@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 
 from sandbox.aws import iam, package
 from sandbox.aws.clients import client, error_code, is_real_aws, real_region, translated
+from sandbox.aws.deploylock import one_at_a_time
 from sandbox.aws.names import MAX_BUCKET_NAME, Names
 from sandbox.aws.triggers import STREAM_TRIGGER, TriggerSteps
 from sandbox.errors import ConfigError
@@ -31,6 +32,7 @@ __all__ = ["STREAM_TRIGGER", "DeployResult", "Deployer", "Resource", "deploy", "
 
 RUNTIME = "python3.12"
 FUNCTION_TIMEOUT = 5
+WAIT_LIMIT_S = 300  # for a function or table to become ready
 Step = tuple[str, Callable[[], None]]
 
 
@@ -178,7 +180,7 @@ class Deployer(TriggerSteps):
             ],
             **extra,
         )
-        ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2})
+        ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig=polling(self.endpoint))
         self.note("dynamodb-table", name, "created")
 
     # -- the function ---------------------------------------------------------------------
@@ -239,7 +241,15 @@ class Deployer(TriggerSteps):
 
     def wait_for(self, waiter: str, qualifier: str = "") -> None:
         name = f"{self.names.function}:{qualifier}" if qualifier else self.names.function
-        self.aws("lambda").get_waiter(waiter).wait(FunctionName=name, WaiterConfig={"Delay": 0.2})
+        self.aws("lambda").get_waiter(waiter).wait(FunctionName=name,
+                                                   WaiterConfig=polling(self.endpoint))  # fmt: skip
+
+
+def polling(endpoint: str) -> dict[str, float | int]:
+    """How a waiter polls: an emulator often (its state changes take tens of milliseconds,
+    and every deploy waits for one), real AWS once a second; either for up to 5 minutes."""
+    delay = 1.0 if is_real_aws(endpoint) else 0.05
+    return {"Delay": delay, "MaxAttempts": int(WAIT_LIMIT_S / delay)}
 
 
 def stage_url(endpoint: str, api_id: str, stage: str) -> str:
@@ -264,5 +274,14 @@ def _short(sha: str) -> str:
     return f"code {sha[:12]}"
 
 
-def deploy(endpoint: str, source: Path, names: Names | None = None) -> DeployResult:
-    return Deployer(endpoint, source, names).run()
+def deploy(
+    endpoint: str,
+    source: Path,
+    names: Names | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> DeployResult:
+    """Deploy `source` with the triggers on $LATEST, once no other deploy of the function
+    runs (`on_wait` hears it when one does)."""
+    deployer = Deployer(endpoint, source, names)
+    with one_at_a_time(endpoint, deployer.names.function, on_wait):
+        return deployer.run()

@@ -8,7 +8,8 @@ change reaches no event until the alias moves:
    becomes `live` (the baseline), so a failing release leaves that code serving;
 3. the triggers are put on `live` before the code changes;
 4. the new code goes to $LATEST and is published as version N;
-5. the smoke stage (smoke.py) invokes version N with one event per source;
+5. the smoke stage (smoke.py) invokes version N with one event per source, up to the first
+   that fails;
 6. only if every event succeeds, `live` moves to N. Otherwise `live` stays, and the result
    says `released: false` with each failure.
 
@@ -30,8 +31,9 @@ from botocore.exceptions import ClientError
 
 from sandbox.aws.clients import client, error_code, translated
 from sandbox.aws.deploy import Deployer, DeployResult
+from sandbox.aws.deploylock import one_at_a_time
 from sandbox.aws.names import LIVE_ALIAS, Names
-from sandbox.aws.smoke import SmokeCheck, smoke_test
+from sandbox.aws.smoke import SmokeCheck, smoke_test, untried
 from sandbox.errors import ReleaseError
 
 HISTORY_PREFIX = "sandbox releases:"
@@ -142,8 +144,12 @@ def publish(
     source: Path,
     names: Names | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    on_wait: Callable[[str], None] | None = None,
 ) -> ReleaseResult:
-    return Releaser(endpoint, source, names, sleep).run()
+    """A release, once no other deploy of the function runs (deploylock.py)."""
+    releaser = Releaser(endpoint, source, names, sleep)
+    with one_at_a_time(endpoint, releaser.names.function, on_wait):
+        return releaser.run()
 
 
 def not_released(result: ReleaseResult) -> ReleaseError:
@@ -152,7 +158,10 @@ def not_released(result: ReleaseResult) -> ReleaseError:
              else "nothing is live: this was the first version")  # fmt: skip
     failures = result.failures
     lines = [f"  {check.source}: {check.detail}" for check in failures]
-    lines += [f"    | {line}" for line in failures[0].log]  # the others' logs are alike
+    lines += [f"    | {line}" for line in failures[0].log]
+    skipped = untried(result.smoke)
+    if skipped:
+        lines.append(f"  not tried after that failure: {', '.join(skipped)}")
     return ReleaseError(
         f"version {result.version} failed its smoke test, so {where}:\n" + "\n".join(lines),
         "fix the processor and run `sandbox deploy --publish` again",
@@ -173,10 +182,15 @@ class Rollback:
                 "live": self.live}  # fmt: skip
 
 
-def rollback(endpoint: str, names: Names | None = None) -> Rollback:
+def rollback(
+    endpoint: str, names: Names | None = None, on_wait: Callable[[str], None] | None = None
+) -> Rollback:
     """Move `live` to the version that was live before the one it is on."""
     names = names or Names()
-    with translated("roll back the live alias", endpoint):
+    with (
+        one_at_a_time(endpoint, names.function, on_wait),
+        translated("roll back the live alias", endpoint),
+    ):
         lam = client("lambda", endpoint)
         alias = live_alias(lam, names)
         if alias is None:

@@ -3,7 +3,7 @@ new version (Invoke with its number as the qualifier), before any trigger can re
 
 This is the sandbox's canary. Emulators store an alias's routing weights but ignore them, so
 no share of live traffic is shifted to the new version: it is tried here instead, and the
-`live` alias moves only when every source's event succeeds.
+`live` alias moves only when every source's event succeeds. It stops at the first that fails.
 
 An invocation passes when Lambda ran that very version (ExecutedVersion) without a function
 error, an SQS batch reported no failed record, and an API answer is not an HTTP error. The
@@ -52,8 +52,21 @@ def marker(source: str, version: str) -> Any:
 
 
 def smoke_test(lam: Any, names: Names, version: str) -> list[SmokeCheck]:
-    """Invoke `version` once with each source's sample event; one check per source."""
-    return [_check(lam, names, version, source) for source in SOURCES]
+    """Invoke `version` once with each source's sample event, in SOURCES' order, and stop at
+    the first that fails, as a canary's analysis stops at its first failed metric: one failure
+    decides the release, and each failed invocation costs the emulator a new worker."""
+    checks = []
+    for source in SOURCES:
+        checks.append(_check(lam, names, version, source))
+        if not checks[-1].passed:
+            break
+    return checks
+
+
+def untried(checks: list[SmokeCheck]) -> list[str]:
+    """The sources a smoke test stopped before."""
+    tried = {check.source for check in checks}
+    return [source for source in SOURCES if source not in tried]
 
 
 def _check(lam: Any, names: Names, version: str, source: str) -> SmokeCheck:

@@ -184,9 +184,19 @@ def test_a_failing_smoke_test_keeps_live_on_the_previous_version_and_fails(story
     assert "error: version 3 failed its smoke test, so live stays on version 2:" in (
         story.broken.stderr
     )
-    assert "  sqs: the function failed: broken build" in story.broken.stderr
+    assert "  s3: the function failed: broken build" in story.broken.stderr
     assert "RuntimeError: broken build" in story.broken.stderr  # the end of the function's log
     assert "smoke test of version 3 (invoked by qualifier):" in story.broken.stdout
+
+
+def test_a_smoke_test_stops_at_the_first_failing_source_and_names_the_others(
+    story: Story,
+) -> None:
+    assert story.broken is not None
+    assert "  sqs: the function failed" not in story.broken.stderr  # s3 failed first
+    untried = "sqs, sns, eventbridge, dynamodb, api"
+    assert f"  not tried after that failure: {untried}" in story.broken.stderr
+    assert f"  {untried}: not tried after the failure" in story.broken.stdout
     assert story.handled["after broken"] == {"sqs": "B", "api": "B"}
 
 

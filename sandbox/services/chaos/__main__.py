@@ -15,10 +15,17 @@ from __future__ import annotations
 from sandbox.services.chaos.middleware import ChaosMiddleware
 from sandbox.services.emulator_state import StateMiddleware
 
+# ministack marks a function Pending/InProgress after CreateFunction, UpdateFunctionCode and
+# UpdateFunctionConfiguration and flips it to Active/Successful on a timer of 0.5 s, which
+# every deploy waits through (a waiter's poll). The transition stays visible, shorter.
+STATE_TRANSITION_DELAY_S = 0.05
+
 
 def main() -> None:
     import ministack.app as emulator
+    import ministack.services.lambda_svc as lambda_service
 
+    lambda_service._LAMBDA_STATE_TRANSITION_DELAY = STATE_TRANSITION_DELAY_S
     emulator.app = StateMiddleware(ChaosMiddleware(emulator.app))  # snapshots: persist now
     emulator.main()
 

@@ -1,0 +1,14 @@
+"""What the sandbox changes in the pinned emulator when it starts it (services/chaos)."""
+
+from __future__ import annotations
+
+import ministack.services.lambda_svc as lambda_service
+
+from sandbox.services.chaos.__main__ import STATE_TRANSITION_DELAY_S
+
+
+def test_the_emulator_still_has_the_state_delay_the_sandbox_shortens() -> None:
+    # An upgrade that renames it would make the sandbox's setting a silent no-op, and every
+    # deploy half a second slower again.
+    assert isinstance(lambda_service._LAMBDA_STATE_TRANSITION_DELAY, float)
+    assert 0 < STATE_TRANSITION_DELAY_S < lambda_service._LAMBDA_STATE_TRANSITION_DELAY
