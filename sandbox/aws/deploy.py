@@ -21,9 +21,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from sandbox.aws import iam, package
+from sandbox.aws import deploylog, iam, package
 from sandbox.aws.clients import client, error_code, is_real_aws, real_region, translated
 from sandbox.aws.deploylock import one_at_a_time
+from sandbox.aws.deploylog import Entry
 from sandbox.aws.names import MAX_BUCKET_NAME, Names
 from sandbox.aws.triggers import STREAM_TRIGGER, TriggerSteps
 from sandbox.errors import ConfigError
@@ -81,6 +82,7 @@ class Deployer(TriggerSteps):
         self.target_arn = self.names.alias_arn if alias else self.names.function_arn
         self.sleep = sleep  # while a new role propagates (tests pass one that does not wait)
         self.result = DeployResult()
+        self.code = ""  # the CodeSha256 Lambda reports for what ensure_function deployed
 
     def aws(self, service: str) -> Any:
         return client(service, self.endpoint)
@@ -200,6 +202,7 @@ class Deployer(TriggerSteps):
     def ensure_function(self) -> None:
         pkg = package.build(self.source)
         self.result.code_sha256 = pkg.sha256
+        self.code = aws_code_sha256(pkg.data)
         lam = self.aws("lambda")
         try:
             current = lam.get_function(FunctionName=self.names.function)["Configuration"]
@@ -284,4 +287,6 @@ def deploy(
     runs (`on_wait` hears it when one does)."""
     deployer = Deployer(endpoint, source, names)
     with one_at_a_time(endpoint, deployer.names.function, on_wait):
-        return deployer.run()
+        result = deployer.run()
+        deploylog.record(endpoint, deployer.names.function, Entry("deploy", deployer.code))
+    return result

@@ -29,9 +29,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from sandbox.aws import deploylog
 from sandbox.aws.clients import client, error_code, translated
 from sandbox.aws.deploy import Deployer, DeployResult
 from sandbox.aws.deploylock import one_at_a_time
+from sandbox.aws.deploylog import Entry
 from sandbox.aws.names import LIVE_ALIAS, Names
 from sandbox.aws.smoke import SmokeCheck, smoke_test, untried
 from sandbox.errors import ReleaseError
@@ -149,7 +151,12 @@ def publish(
     """A release, once no other deploy of the function runs (deploylock.py)."""
     releaser = Releaser(endpoint, source, names, sleep)
     with one_at_a_time(endpoint, releaser.names.function, on_wait):
-        return releaser.run()
+        result = releaser.run()
+        moved = result.released and result.live != result.live_before
+        entry = Entry("release", result.code_sha256, result.version, result.live_before,
+                      result.live if moved else None)  # fmt: skip
+        deploylog.record(endpoint, releaser.names.function, entry)
+    return result
 
 
 def not_released(result: ReleaseResult) -> ReleaseError:
@@ -201,6 +208,8 @@ def rollback(
         current, history = _version(alias) or "", history_of(alias)
         target, kept = _previous(lam, names, current, history)
         point_live(lam, names, target, kept, exists=True)
+        deploylog.record(endpoint, names.function, Entry("rollback", live_from=current,
+                                                         live_to=target))  # fmt: skip
     return Rollback(names.function, current, target)
 
 

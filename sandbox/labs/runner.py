@@ -81,7 +81,8 @@ def run_lab(
     listener: Listener | None = None,
 ) -> LabReport:
     """Grade the calm checks concurrently, then the disruptive ones (their kind says so) one
-    at a time, so no check sees a service another one stopped. The report lists the results
+    at a time, so no check sees a service another one stopped; consecutive checks of a
+    `batched` kind run at once. The report lists the results
     in the lab's order. `listener` is called from the grading threads."""
     ctx.nested = lambda spec: evaluate_once(spec, registry, ctx)
     costs = hint_costs or {}
@@ -97,10 +98,21 @@ def run_lab(
         return result
 
     calm = [pair for pair in checks if not disruptive(pair[1], registry)]
-    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="check") as pool:
-        done = dict(zip([c.id for _, c in calm], pool.map(grade_one, calm), strict=True))
-    done |= {c.id: grade_one((s, c)) for s, c in checks if c.id not in done}
+    done = _all_at_once(calm, grade_one, WORKERS)
+    for batch in batches([pair for pair in checks if pair[1].id not in done], registry):
+        done |= _all_at_once(batch, grade_one, len(batch))
     return LabReport(lab.id, lab.title, [done[c.id] for _, c in checks])
+
+
+def _all_at_once(
+    pairs: list[tuple[Step, CheckSpec]],
+    grade_one: Callable[[tuple[Step, CheckSpec]], CheckResult],
+    workers: int,
+) -> dict[str, CheckResult]:
+    if len(pairs) <= 1:
+        return {check.id: grade_one((step, check)) for step, check in pairs}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool:
+        return dict(zip([c.id for _, c in pairs], pool.map(grade_one, pairs), strict=True))
 
 
 def disruptive(check: CheckSpec, registry: Registry) -> bool:
@@ -108,6 +120,27 @@ def disruptive(check: CheckSpec, registry: Registry) -> bool:
     the lab says the check needs what the check before it left (`alone: true`)."""
     kind = registry.get(check.kind)
     return check.alone or (kind is not None and kind.disruptive)
+
+
+def batches(
+    pairs: list[tuple[Step, CheckSpec]], registry: Registry
+) -> list[list[tuple[Step, CheckSpec]]]:
+    """The disruptive checks in the lab's order, one per batch, except that consecutive
+    checks of one `batched` kind share a batch (and a check marked `alone` never does)."""
+    found: list[list[tuple[Step, CheckSpec]]] = []
+    for step, check in pairs:
+        previous = found[-1][-1][1] if found else None
+        if previous is not None and _batch_with(previous, check, registry):
+            found[-1].append((step, check))
+        else:
+            found.append([(step, check)])
+    return found
+
+
+def _batch_with(previous: CheckSpec, check: CheckSpec, registry: Registry) -> bool:
+    kind = registry.get(check.kind)
+    together = kind is not None and kind.batched and previous.kind == check.kind
+    return together and not (check.alone or previous.alone)
 
 
 def run_check(

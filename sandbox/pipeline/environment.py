@@ -9,6 +9,7 @@ import getpass
 import os
 import platform
 import posixpath
+import secrets
 import subprocess
 import time
 from collections.abc import Mapping
@@ -167,7 +168,9 @@ class RunInfo:
 
 
 def new_run_id() -> str:
-    return str(int(time.time() * 1000))
+    """A number, as GitHub's run ids are, unique among runs started in the same millisecond
+    (the grader starts several at once, and deploys are told apart by it: aws/deploylog.py)."""
+    return str(int(time.time() * 1000) * 1000 + secrets.randbelow(1000))
 
 
 def _actor() -> str:

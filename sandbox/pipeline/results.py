@@ -96,6 +96,7 @@ class RunResult:
     conclusion: Conclusion = Conclusion.SUCCESS
     seconds: float = 0.0
     jobs: list[JobResult] = field(default_factory=list)
+    run_id: str = ""  # GITHUB_RUN_ID in its steps
 
     @property
     def ok(self) -> bool:
@@ -107,6 +108,7 @@ class RunResult:
             "file": self.file,
             "event": self.event,
             "workspace": self.workspace,
+            "run_id": self.run_id,
             "conclusion": str(self.conclusion),
             "duration_s": round(self.seconds, 3),
             "jobs": [job.to_dict() for job in self.jobs],

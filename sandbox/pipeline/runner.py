@@ -54,6 +54,7 @@ def run_workflow(workflow: Workflow, options: RunOptions, reporter: Reporter) ->
     result = RunResult(workflow.name, workflow.source.file, options.event, str(workspace))
     try:
         run = _start(workflow, options, reporter, workspace, temp)
+        result.run_id = run.info.run_id
         for job_id in order:
             run.results[job_id] = _job(run, job_id)
             result.jobs.extend(run.results[job_id])

@@ -272,6 +272,25 @@ def test_a_plain_deploy_never_moves_live(stack: EmbeddedBackend, tmp_path: Path)
     assert "`live` should have moved to the changed code (CodeSha256 " in message
 
 
+@pytest.mark.slow
+def test_what_a_run_did_to_live_counts_not_where_live_ends(
+    stack: EmbeddedBackend, tmp_path: Path
+) -> None:
+    """The run releases the change, then rolls it back: `live` ends where it was, yet the
+    run moved it (its deploy log says so), which another run's release could not fake."""
+    jobs = PUBLISH.replace(
+        "sandbox deploy --publish --yes", "sandbox deploy --publish --yes && sandbox rollback --yes"
+    )
+    ctx = on_stack(stack, workspace(tmp_path, jobs, with_lambda=True))
+    check(ctx, plant=[GOOD_CHANGE], change="a first release")  # so there is one to go back to
+    moved = check(ctx, plant=[GOOD_CHANGE], change="a bigger page", live="moved")
+    assert moved[0] is Status.PASSED, moved[1]
+    assert "; it rolled `live` back from version " in moved[1]
+    kept = check(ctx, plant=[GOOD_CHANGE], change="a bigger page", live="kept")
+    assert kept[0] is Status.FAILED
+    assert kept[1].endswith(": `live` should not have moved")
+
+
 # -- lambda_alias ----------------------------------------------------------------------------
 
 

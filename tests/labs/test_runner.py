@@ -12,7 +12,7 @@ from sandbox.labs import reports
 from sandbox.labs.checks import builtin_registry
 from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params, Status
 from sandbox.labs.model import CheckSpec, Lab
-from sandbox.labs.runner import CheckResult, LabReport, run_check, run_lab
+from sandbox.labs.runner import CheckResult, LabReport, batches, run_check, run_lab
 
 
 def ctx(tmp_path: Path) -> CheckContext:
@@ -240,3 +240,43 @@ def test_a_check_marked_alone_runs_after_the_check_before_it_not_with_the_calm_o
     report = run_lab(lab, registry, ctx(tmp_path), listener=finished)
     assert order == ["c2", "c0", "c1"]  # the calm probe first; then opens, then closes
     assert all(r.status is Status.PASSED for r in report.results)
+
+
+def test_consecutive_checks_of_a_batched_kind_run_together_after_the_calm_ones(
+    tmp_path: Path,
+) -> None:
+    """Lab 05's pipeline runs: each on its own copy, so they need not wait for each other,
+    but not while a calm check probes the stack they deploy to."""
+    three_meet = threading.Barrier(3, timeout=10)  # passes only when three runs meet
+    log: list[str] = []
+    lock = threading.Lock()
+
+    def note(entry: str) -> Outcome:
+        with lock:
+            log.append(entry)
+        return Outcome.passed()
+
+    def pipeline(params: Params, context: CheckContext) -> Outcome:
+        three_meet.wait()
+        return note("pipeline")
+
+    registry = builtin_registry()
+    registry.add(CheckKind("runs", Params, pipeline, disruptive=True, batched=True))
+    registry.add(CheckKind("probe", Params, lambda params, context: note("probe")))
+    registry.add(CheckKind("stops", Params, lambda params, context: note("stops"), disruptive=True))
+    lab = lab_of(["runs", "probe", "runs", "runs", "stops"])
+    report = run_lab(lab, registry, ctx(tmp_path))
+    assert all(r.status is Status.PASSED for r in report.results), report.results
+    assert log == ["probe", "pipeline", "pipeline", "pipeline", "stops"]
+
+
+def test_a_batch_ends_at_another_kind_and_at_a_check_marked_alone() -> None:
+    registry = builtin_registry()
+    registry.add(CheckKind("runs", Params, lambda p, c: Outcome.passed(), disruptive=True,
+                           batched=True))  # fmt: skip
+    lab = lab_of(["runs", "runs", "fault", "runs", "runs", "runs"])
+    checks = lab.checks()
+    alone = checks[5][1].model_copy(update={"alone": True})
+    pairs = [*checks[:5], (checks[5][0], alone)]
+    grouped = [[check.id for _, check in batch] for batch in batches(pairs, registry)]
+    assert grouped == [["c0", "c1"], ["c2"], ["c3", "c4"], ["c5"]]

@@ -94,6 +94,9 @@ class CheckKind:
     # service, injects a fault): the runner runs such checks one at a time, after the others,
     # which run concurrently.
     disruptive: bool = False
+    # True for a disruptive kind whose checks do not disturb each other (each works on its
+    # own copy and tells its own effects apart): consecutive ones run at once, as a batch.
+    batched: bool = False
     # For the reference (`sandbox lab kinds`, docs/labs.md): one line on what the kind
     # checks, and one example of its parameters, as written in a lab file.
     summary: str = ""

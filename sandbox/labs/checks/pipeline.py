@@ -5,14 +5,20 @@ First the file must load (GitHub's schema, its expressions, its `needs`), and ea
 in `needs` must depend on the jobs listed for it, directly or through others. With `run`,
 the workflow then runs on a copy of the workspace, after the lab's planted change (a commit
 the learner did not make: files copied from the lab folder, or text replaced), and must end
-as `expect` says; `live` says where the alias `live` must be afterwards:
+as `expect` says; `live` says what the run must have done to the alias `live`:
 
-- moved: `live` runs the copy's Lambda (the CodeSha256 of `lambda_dir`, as Lambda reports it);
-- kept: `live` did not move: the version it was on before the run, or, when there was none,
-  anything but the copy's code (a first release publishes the running code as a baseline).
+- moved: the run moved `live` to the copy's Lambda (the CodeSha256 of `lambda_dir`, as Lambda
+  reports it), or `live` runs that code now;
+- kept: the run moved `live` nowhere (a first release's baseline, the code already running,
+  is no move), and deployed the copy's code nowhere the triggers run ($LATEST after a plain
+  deploy).
 
-So that only this run can have put the copy's code live (not an earlier grading of the same
-change), the copy's Lambda gets one more file, MARK_FILE, unique to the run.
+What the run did is read from the function's deploy log (aws/deploylog.py), where every
+deploy, release and rollback made inside a run is recorded under the run's GITHUB_RUN_ID.
+That is why several of these checks can run at once (the kind is `batched`): another run's
+release cannot be taken for this one's. So that only this run can have put the copy's code
+live (not an earlier grading of the same change), the copy's Lambda gets one more file,
+MARK_FILE, unique to the run.
 
 Inside the run, `sandbox deploy` deploys the copy's Lambda (SANDBOX_LAMBDA_DIR), and the
 interpreter's folder comes first on PATH, so `sandbox`, `ruff` and `pytest` are this
@@ -26,13 +32,16 @@ import shutil
 import sys
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from sandbox.aws import deploylog
 from sandbox.aws.clients import is_real_aws
 from sandbox.aws.deploy import code_sha256_of
+from sandbox.aws.deploylog import Entry
 from sandbox.aws.names import LIVE_ALIAS, Names
 from sandbox.errors import SandboxError, WorkflowError
 from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params
@@ -170,15 +179,15 @@ def _run_on_copy(
         if params.live != "any":
             _mark(copy / params.lambda_dir)
         copied = copy / workflow.source.file  # its path inside the workspace (_load)
-        before = read_alias(endpoint, Names().function)
         try:
             copied_workflow = load_workflow(copied, workflow.source.file)
             result = run_workflow(copied_workflow, _options(params, ctx, copy), QuietReporter())
         except WorkflowError as err:
             return Outcome.failed(f"with {params.change}: {err.render()}")
-        after = read_alias(endpoint, Names().function)
         code = _code_of(copy / params.lambda_dir) if params.live != "any" else ""
-    return judge(params, result, before, after, code)
+    function = Names().function
+    did = deploylog.by_run(endpoint, function, result.run_id)
+    return judge(params, result, Deploys(did, read_alias(endpoint, function), code))
 
 
 def plant(edits: list[Edit], copy: Path, lab_dir: Path) -> None:
@@ -240,20 +249,37 @@ def _code_of(folder: Path) -> str:
 # -- the verdict ---------------------------------------------------------------------------
 
 
-def judge(
-    params: PipelineParams,
-    result: RunResult,
-    before: Alias | None,
-    after: Alias | None,
-    code: str,
-) -> Outcome:
-    """PASSED when the run ended as expected and `live` is where it should be; the message
-    says how the run ended and where `live` went, either way."""
+@dataclass(frozen=True)
+class Deploys:
+    """What the run did to the function (its deploy log entries), where `live` is after it,
+    and the copy's code."""
+
+    did: list[Entry]
+    live: Alias | None
+    code: str
+
+    @property
+    def moved_live(self) -> list[Entry]:
+        return [entry for entry in self.did if entry.live_to is not None]
+
+    @property
+    def released_ours(self) -> bool:
+        ours = any(entry.code == self.code for entry in self.moved_live)
+        return ours or (self.live is not None and self.live.code_sha256 == self.code)
+
+    @property
+    def deployed_ours_to_latest(self) -> bool:
+        return any(e.action == "deploy" and e.code == self.code for e in self.did)
+
+
+def judge(params: PipelineParams, result: RunResult, deploys: Deploys) -> Outcome:
+    """PASSED when the run ended as expected and did to `live` what it should; the message
+    says how the run ended and what it deployed, either way."""
     problems = []
     if str(result.conclusion) != params.expect:
         problems.append(f"it should have {'failed' if params.expect == 'failure' else 'succeeded'}")
-    problems += _live_problems(params.live, before, after, code)
-    told = f"with {params.change}, the run {_ended(result)}; {_live_story(before, after)}"
+    problems += _live_problems(params.live, deploys)
+    told = f"with {params.change}, the run {_ended(result)}; {_what_it_deployed(deploys)}"
     if problems:
         return Outcome.failed(f"{told}: {' and '.join(problems)}")
     return Outcome.passed(told)
@@ -272,25 +298,42 @@ def _ended(result: RunResult) -> str:
     return f"failed in job `{failed.id}`, step `{step.name}`" + (f" ({tail})" if tail else "")
 
 
-def _live_problems(live: str, before: Alias | None, after: Alias | None, code: str) -> list[str]:
-    moved_to_it = after is not None and after.code_sha256 == code
-    if live == "moved" and not moved_to_it:
-        return [f"`live` should have moved to the changed code (CodeSha256 {code[:SHOWN]})"]
-    if live == "kept" and before is not None and (after is None or after.version != before.version):
-        return [f"`live` should have stayed on version {before.version}"]
-    if live == "kept" and moved_to_it:
-        return ["`live` should not run the changed code"]
-    return []
+def _live_problems(live: str, deploys: Deploys) -> list[str]:
+    if live == "moved" and not deploys.released_ours:
+        return [f"`live` should have moved to the changed code (CodeSha256 {deploys.code[:SHOWN]})"]
+    if live != "kept":
+        return []
+    problems = []
+    if deploys.moved_live or deploys.released_ours:
+        problems.append(f"`{LIVE_ALIAS}` should not have moved")
+    if deploys.deployed_ours_to_latest:
+        problems.append("the changed code should not have reached the triggers")
+    return problems
 
 
-def _live_story(before: Alias | None, after: Alias | None) -> str:
-    if after is None:
-        return f"there is no alias `{LIVE_ALIAS}`"
-    if before is None:
-        return f"`{after.name}` is on {after.described}"
-    if before.version == after.version:
-        return f"`{after.name}` stayed on {after.described}"
-    return f"`{after.name}` moved from version {before.version} to {after.described}"
+def _what_it_deployed(deploys: Deploys) -> str:
+    told = [_entry_story(entry, deploys.code) for entry in deploys.did]
+    if not told:
+        return f"it deployed nothing; {_live_now(deploys.live)}"
+    return "; ".join(told)
+
+
+def _entry_story(entry: Entry, ours: str) -> str:
+    code = "the changed code" if entry.code == ours else f"code {entry.code[:SHOWN]}"
+    if entry.action == "deploy":
+        return f"it deployed {code} to $LATEST, which the triggers run (a plain deploy)"
+    if entry.action == "rollback":
+        return f"it rolled `{LIVE_ALIAS}` back from version {entry.live_from} to {entry.live_to}"
+    version = f"version {entry.version} (code {entry.code[:SHOWN]})"
+    if entry.live_to is None:
+        stayed = f"; `{LIVE_ALIAS}` stayed on version {entry.live_from}" if entry.live_from else ""
+        return f"it published {version} and did not release it{stayed}"
+    was = f"from version {entry.live_from} " if entry.live_from else ""
+    return f"`{LIVE_ALIAS}` moved {was}to {version}"
+
+
+def _live_now(live: Alias | None) -> str:
+    return f"`{live.name}` is on {live.described}" if live else f"there is no alias `{LIVE_ALIAS}`"
 
 
 EXAMPLE: dict[str, Any] = {
@@ -309,5 +352,6 @@ KIND = CheckKind(
     summary="The workspace's GitHub Actions workflow is valid and its jobs `needs` what they "
     "must; with `run` (needs aws), it runs on a copy with a planted change and ends as "
     "expected, `live` moved or kept.",
-    disruptive=True,  # deploys and moves `live`: two at once would race
+    disruptive=True,  # deploys and moves `live`: not while other checks probe the stack
+    batched=True,  # but with each other: each run is on its own copy, told apart in the log
 )
