@@ -8,21 +8,8 @@ from typing import Any
 
 import click
 
-from sandbox import (
-    __version__,
-    cli_aws,
-    cli_chaos,
-    cli_check,
-    cli_classroom,
-    cli_demo,
-    cli_faults,
-    cli_lab_authoring,
-    cli_labs,
-    cli_pipeline,
-    cli_release,
-    cli_snapshot,
-    cli_tui,
-)
+from sandbox import __version__
+from sandbox.cli_lazy import Lazy, LazyGroup
 from sandbox.config import BACKENDS, Settings
 from sandbox.errors import SandboxError
 from sandbox.stack import remember_backend, resolve_backend
@@ -31,6 +18,78 @@ from sandbox.stack.logs import parse_since
 from sandbox.stack.model import StackStatus, State
 from sandbox.stack.render import status_table
 from sandbox.stack.specs import SERVICE_NAMES
+
+# Every command kept in its own module, imported only when it runs (`sandbox check` must not
+# import boto3). The help is the first sentence of the command's docstring, for `sandbox --help`
+# (tests/unit/test_cli_lazy.py holds it to the command's own).
+COMMANDS = {
+    "deploy": Lazy(
+        "sandbox.cli_aws:deploy_command",
+        "Deploy the Lambda processor and wire S3, SQS, SNS, EventBridge, DynamoDB and the API.",
+    ),
+    "fire": Lazy(
+        "sandbox.cli_aws:fire_command",
+        "Send a real SOURCE event through the emulator and show what the processor did.",
+    ),
+    "events": Lazy("sandbox.cli_aws:events_group", "Sample events for each source."),
+    "invoke": Lazy(
+        "sandbox.cli_aws:invoke_command",
+        "Invoke the processor directly with an event (e.g. from `sandbox events sample`).",
+    ),
+    "ddb": Lazy("sandbox.cli_aws:ddb_group", "Browse DynamoDB."),
+    "s3": Lazy("sandbox.cli_aws:s3_group", "Browse S3."),
+    "sqs": Lazy("sandbox.cli_aws:sqs_group", "Browse SQS."),
+    "release": Lazy(
+        "sandbox.cli_release:release_group",
+        "Published versions of the processor and its `live` alias.",
+    ),
+    "rollback": Lazy(
+        "sandbox.cli_release:rollback_command",
+        "Move the `live` alias back to the version that was live before.",
+    ),
+    "lab": Lazy(
+        "sandbox.cli_labs:lab_group",
+        "Labs from the course: start one, work in workspace/<id>/, check your progress.",
+    ),
+    "classroom": Lazy(
+        "sandbox.cli_classroom:classroom_group",
+        "GitHub Classroom: each learner's push graded on GitHub's runners.",
+    ),
+    "check": Lazy(
+        "sandbox.cli_check:check",
+        "Grade Kubernetes manifests or a Dockerfile offline: no cluster, no Docker, no network.",
+    ),
+    "pipeline": Lazy(
+        "sandbox.cli_pipeline:pipeline",
+        "Run a GitHub Actions workflow offline, on this host, against the sandbox.",
+    ),
+    "tui": Lazy(
+        "sandbox.cli_tui:tui_command",
+        "Open the terminal UI: the stack, the Lambda and its events, data, metrics and labs.",
+    ),
+    "serve": Lazy(
+        "sandbox.cli_tui:serve_command",
+        "Serve the same TUI in a browser at http://127.0.0.1:PORT (for classrooms and demos).",
+    ),
+    "fault": Lazy(
+        "sandbox.cli_faults:fault_group",
+        "Inject network faults (latency, timeouts, resets, HTTP errors) between services.",
+    ),
+    "chaos": Lazy(
+        "sandbox.cli_chaos:chaos_group",
+        "Make AWS API calls on the emulator fail or slow down (LocalStack's chaos API).",
+    ),
+    "demo": Lazy(
+        "sandbox.cli_demo:demo_command",
+        "A tour on a throw-away stack of its own: start it, deploy, fire every event source, "
+        "the item in DynamoDB, a metric under load, lab 01 graded on its starter and its solution.",
+    ),
+    "snapshot": Lazy(
+        "sandbox.cli_snapshot:snapshot_group",
+        "Save the whole stack's state (PostgreSQL, Redis, the emulator's resources and S3 objects, "
+        "lab progress) and load it back.",
+    ),
+}
 
 
 def main() -> None:
@@ -48,7 +107,12 @@ def main() -> None:
         sys.exit(err.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    invoke_without_command=True,
+)
 @click.version_option(__version__, prog_name="sandbox")
 @click.option(
     "--backend",
@@ -66,7 +130,9 @@ def cli(ctx: click.Context, backend: str | None) -> None:
     ctx.obj = {"backend": backend}
     if ctx.invoked_subcommand is None:
         if sys.stdin.isatty() and sys.stdout.isatty():
-            ctx.invoke(cli_tui.tui_command)
+            from sandbox.cli_tui import tui_command
+
+            ctx.invoke(tui_command)
         else:
             click.echo(ctx.get_help())
 
@@ -78,23 +144,6 @@ def _settings() -> Settings:
 def _backend(ctx: click.Context, settings: Settings) -> Backend:
     """--backend, else SANDBOX_BACKEND, else the backend the last `up` here used."""
     return resolve_backend(settings, ctx.obj.get("backend"))
-
-
-for _command in [
-    *cli_aws.COMMANDS,
-    cli_labs.lab_group,
-    *cli_classroom.COMMANDS,
-    cli_check.check,
-    *cli_tui.COMMANDS,
-    *cli_faults.COMMANDS,
-    *cli_chaos.COMMANDS,
-    *cli_demo.COMMANDS,
-    *cli_release.COMMANDS,
-    *cli_pipeline.COMMANDS,
-    *cli_snapshot.COMMANDS,
-]:
-    cli.add_command(_command)
-cli_lab_authoring.extend(cli_labs.lab_group)  # lab new, lab kinds
 
 
 @cli.command()
