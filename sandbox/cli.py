@@ -1,28 +1,51 @@
-"""The `sandbox` command: thin. It parses, calls the core, and prints text or JSON."""
+"""The `sandbox` command: the root group and the table of its commands.
+
+Each command lives in a cli_*.py module, thin: it parses, calls the core, and prints text or
+JSON. A module is imported only when its command runs (sandbox/cli_lazy.py).
+"""
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Any
 
 import click
 
 from sandbox import __version__
 from sandbox.cli_lazy import Lazy, LazyGroup
-from sandbox.config import BACKENDS, Settings
+from sandbox.config import BACKENDS
 from sandbox.errors import SandboxError
-from sandbox.stack import remember_backend, resolve_backend
-from sandbox.stack.backend import Backend
-from sandbox.stack.logs import parse_since
-from sandbox.stack.model import StackStatus, State
-from sandbox.stack.render import status_table
-from sandbox.stack.specs import SERVICE_NAMES
 
-# Every command kept in its own module, imported only when it runs (`sandbox check` must not
-# import boto3). The help is the first sentence of the command's docstring, for `sandbox --help`
-# (tests/unit/test_cli_lazy.py holds it to the command's own).
+# name -> "module:attribute" and the first sentence of the command's help, which `sandbox --help`
+# lists without importing the module (tests/unit/test_cli_lazy.py holds it to the command's own).
 COMMANDS = {
+    "up": Lazy("sandbox.cli_stack:up", "Start every service and return once all are healthy."),
+    "down": Lazy(
+        "sandbox.cli_stack:down", "Stop every service (SIGTERM, then SIGKILL after a timeout)."
+    ),
+    "status": Lazy(
+        "sandbox.cli_stack:status",
+        "Show each service's state, pid, port, URL, uptime and restarts (exit 0 if all healthy).",
+    ),
+    "logs": Lazy(
+        "sandbox.cli_stack:logs",
+        "Print the log of SERVICE (postgres, redis, aws, app, supervisor), or of all.",
+    ),
+    "reset": Lazy(
+        "sandbox.cli_stack:reset",
+        "Stop the stack and delete all its data (databases, emulator state, logs).",
+    ),
+    "stop": Lazy(
+        "sandbox.cli_stack:stop_service",
+        "Stop one SERVICE and keep it stopped (the rest keep running) until `sandbox start`.",
+    ),
+    "start": Lazy(
+        "sandbox.cli_stack:start_service",
+        "Start one SERVICE stopped by `sandbox stop`, and wait until it is healthy.",
+    ),
+    "restart": Lazy(
+        "sandbox.cli_stack:restart_service",
+        "Stop and start one SERVICE (e.g. the app after editing its code).",
+    ),
     "deploy": Lazy(
         "sandbox.cli_aws:deploy_command",
         "Deploy the Lambda processor and wire S3, SQS, SNS, EventBridge, DynamoDB and the API.",
@@ -135,152 +158,3 @@ def cli(ctx: click.Context, backend: str | None) -> None:
             ctx.invoke(tui_command)
         else:
             click.echo(ctx.get_help())
-
-
-def _settings() -> Settings:
-    return Settings.from_env()
-
-
-def _backend(ctx: click.Context, settings: Settings) -> Backend:
-    """--backend, else SANDBOX_BACKEND, else the backend the last `up` here used."""
-    return resolve_backend(settings, ctx.obj.get("backend"))
-
-
-@cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for health.")
-@click.pass_context
-def up(ctx: click.Context, as_json: bool, timeout: float) -> None:
-    """Start every service and return once all are healthy."""
-    settings = _settings()
-    backend = _backend(ctx, settings)
-    result = backend.start(progress=None if as_json else _progress_printer(), timeout=timeout)
-    remember_backend(settings, backend.name)
-    if as_json:
-        click.echo(
-            json.dumps({**result.status.to_dict(), "already_running": result.already_running})
-        )
-        return
-    if result.already_running:
-        click.echo("The stack is already running; nothing to do.")
-    click.echo(status_table(result.status))
-
-
-def _progress_printer() -> Any:
-    seen: dict[str, State] = {}
-
-    def show(status: StackStatus) -> None:
-        for name, service in status.services.items():
-            if seen.get(name) is not service.state:
-                seen[name] = service.state
-                click.echo(f"  {name:<9} {service.state}", err=True)
-
-    return show
-
-
-@cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-@click.pass_context
-def down(ctx: click.Context, as_json: bool) -> None:
-    """Stop every service (SIGTERM, then SIGKILL after a timeout). Data is kept."""
-    backend = _backend(ctx, _settings())
-    status = backend.stop()
-    if as_json:
-        click.echo(json.dumps(status.to_dict()))
-    elif backend.name == "external":
-        click.echo("Nothing stopped: the external backend does not start or stop its services.")
-    else:
-        click.echo("Stopped. Data is kept in the state directory; `sandbox up` brings it back.")
-
-
-class ServiceChoice(click.Choice):  # type: ignore[type-arg]
-    """The stack's services, and the lab services a started lab added (read when parsed)."""
-
-    def __init__(self) -> None:
-        super().__init__(SERVICE_NAMES)
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from sandbox.stack import labservices
-
-        try:
-            self.choices = (*SERVICE_NAMES, *labservices.read(_settings().home))
-        except SandboxError:
-            self.choices = SERVICE_NAMES
-        return super().convert(value, param, ctx)
-
-
-SERVICE_ARG = click.argument("service", type=ServiceChoice())
-
-
-@cli.command("stop")
-@SERVICE_ARG
-@click.pass_context
-def stop_service(ctx: click.Context, service: str) -> None:
-    """Stop one SERVICE and keep it stopped (the rest keep running) until `sandbox start`."""
-    _backend(ctx, _settings()).stop_service(service)
-    click.echo(f"{service} stopped; `sandbox start {service}` brings it back.")
-
-
-@cli.command("start")
-@SERVICE_ARG
-@click.pass_context
-def start_service(ctx: click.Context, service: str) -> None:
-    """Start one SERVICE stopped by `sandbox stop`, and wait until it is healthy."""
-    _backend(ctx, _settings()).start_service(service)
-    click.echo(f"{service} is healthy.")
-
-
-@cli.command("restart")
-@SERVICE_ARG
-@click.pass_context
-def restart_service(ctx: click.Context, service: str) -> None:
-    """Stop and start one SERVICE (e.g. the app after editing its code)."""
-    backend = _backend(ctx, _settings())
-    backend.stop_service(service)
-    backend.start_service(service)
-    click.echo(f"{service} restarted and healthy.")
-
-
-@cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-@click.pass_context
-def status(ctx: click.Context, as_json: bool) -> None:
-    """Show each service's state, pid, port, URL, uptime and restarts (exit 0 if all healthy)."""
-    current = _backend(ctx, _settings()).status()
-    click.echo(json.dumps(current.to_dict()) if as_json else status_table(current))
-    sys.exit(0 if current.all_healthy else 3)
-
-
-@cli.command()
-@click.argument("service", required=False)
-@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines (Ctrl-C stops).")
-@click.option("--since", help="Only lines since a duration ago (30s, 10m, 2h) or a time.")
-@click.option("-n", "--tail", "last", type=int, help="Only the last N lines (per service).")
-@click.pass_context
-def logs(
-    ctx: click.Context, service: str | None, follow: bool, since: str | None, last: int | None
-) -> None:
-    """Print the log of SERVICE (postgres, redis, aws, app, supervisor), or of all."""
-    backend = _backend(ctx, _settings())
-    lines = backend.logs(service, parse_since(since) if since else None, follow)
-    try:
-        if last is not None and not follow:
-            lines = iter(list(lines)[-last:])
-        for line in lines:
-            click.echo(line)
-    except KeyboardInterrupt:
-        pass
-
-
-@cli.command()
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.pass_context
-def reset(ctx: click.Context, yes: bool) -> None:
-    """Stop the stack and delete all its data (databases, emulator state, logs)."""
-    settings = _settings()
-    if not yes and not sys.stdin.isatty():
-        raise click.UsageError("reset deletes all data; run it with --yes to confirm")
-    if not yes:
-        click.confirm(f"Delete everything in {settings.home}?", abort=True)
-    _backend(ctx, settings).reset()
-    click.echo(f"Reset: {settings.home} is gone; `sandbox up` starts from scratch.")
