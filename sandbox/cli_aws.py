@@ -287,7 +287,3 @@ def sqs_depth_command(ctx: click.Context, as_json: bool) -> None:
         mark = "  (dead-letter)" if row["dead_letter"] else ""
         click.echo(f"{row['queue']:<30} visible {row['visible']:>4}  in flight "
                    f"{row['in_flight']:>4}{mark}")  # fmt: skip
-
-
-COMMANDS = [deploy_command, fire_command, events_group, invoke_command, ddb_group, s3_group,
-            sqs_group]  # fmt: skip

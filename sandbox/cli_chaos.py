@@ -174,6 +174,3 @@ def row(number: int, rule: dict[str, Any]) -> tuple[str, ...]:
         f"{rule.get('probability', 1):g}",
         f"{status} {code}",
     )
-
-
-COMMANDS = [chaos_group]

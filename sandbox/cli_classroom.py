@@ -71,6 +71,3 @@ def init_command(
         f"The repository should hold the lab's starter (`sandbox lab start {lab.id}` "
         "copies it into workspace/); mark it as the assignment's template."
     )
-
-
-COMMANDS = [classroom_group]

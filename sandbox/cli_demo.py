@@ -42,6 +42,3 @@ def demo_command(record: Path | None, pace: float) -> None:
             cast.close()
     if record:
         click.echo(f"Recorded to {record} (play it with `asciinema play {record}`).")
-
-
-COMMANDS = [demo_command]

@@ -235,6 +235,3 @@ def _set_enabled(name: str, enabled: bool, as_json: bool) -> None:
         _echo_json(proxy)
     else:
         click.echo(f"Proxy {name!r} {'enabled' if enabled else 'disabled'}.")
-
-
-COMMANDS = [fault_group]

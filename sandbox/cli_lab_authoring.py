@@ -1,6 +1,6 @@
 """`sandbox lab new` and `sandbox lab kinds`: for instructors who write labs and checks.
 
-Added to the `lab` group (sandbox/cli_labs.py) by `extend(lab_group)`, one line in cli.py.
+Added to the `lab` group (sandbox/cli_labs.py) by `extend(lab_group)`, its last line.
 """
 
 from __future__ import annotations

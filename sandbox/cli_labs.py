@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from sandbox import cli_lab_authoring
 from sandbox.config import Settings
 from sandbox.errors import SandboxError
 from sandbox.labs import engine, hints, loader, reports
@@ -345,3 +346,6 @@ def validate_command(lab_id: str | None, all_labs: bool, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([o.to_dict() for o in outcomes], indent=2))
     sys.exit(0 if all(o.ok for o in outcomes) else 1)
+
+
+cli_lab_authoring.extend(lab_group)  # lab new, lab kinds (for instructors, in their own file)

@@ -121,6 +121,3 @@ def _cannot_run(err: WorkflowError, as_json: bool) -> None:
     else:
         click.echo(f"error: {err.render()}", err=True)
     sys.exit(EXIT_CANNOT_RUN)
-
-
-COMMANDS = [pipeline]

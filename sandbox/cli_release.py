@@ -76,6 +76,3 @@ def _not_on_live(endpoint: str, names: Names) -> list[str]:
     with translated("read what the triggers run", endpoint):
         targets = Triggers(endpoint, names).targets()
     return [source for source, target in targets.items() if target != LIVE_ALIAS]
-
-
-COMMANDS = [release_group, rollback_command]

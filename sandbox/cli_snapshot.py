@@ -172,6 +172,3 @@ def _size(size: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size = size / 1024  # type: ignore[assignment]
     return f"{size:.1f} GB"
-
-
-COMMANDS = [snapshot_group]

@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sandbox.errors import ConfigError
-from sandbox.services.registry import SERVICES  # its modules import Settings for types only
 
 BACKENDS = ("embedded", "compose", "external")
 
@@ -95,6 +94,10 @@ class Settings:
 
 
 def _ports(env: Mapping[str, str]) -> dict[str, int]:
+    # Imported when settings are read: the service modules are heavy (urllib, psutil), and
+    # `sandbox --version` or `sandbox check` import this module for BACKENDS only.
+    from sandbox.services.registry import SERVICES
+
     return {d.name: port_setting(env, d.port_variable, d.default_port) for d in SERVICES}
 
 

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from boto3.dynamodb.types import TypeDeserializer
+import functools
+from typing import TYPE_CHECKING, Any
 
 from sandbox.aws.clients import client, translated
 from sandbox.aws.names import Names
 
-_DESERIALIZER = TypeDeserializer()
+if TYPE_CHECKING:
+    from boto3.dynamodb.types import TypeDeserializer
 
 
 def plain(item: dict[str, Any]) -> dict[str, Any]:
     """A DynamoDB item as plain Python (numbers as int or float)."""
-    return {key: _number(_DESERIALIZER.deserialize(value)) for key, value in item.items()}
+    deserializer = _deserializer()
+    return {key: _number(deserializer.deserialize(value)) for key, value in item.items()}
+
+
+@functools.cache
+def _deserializer() -> TypeDeserializer:
+    from boto3.dynamodb.types import TypeDeserializer  # imports boto3: only once items are read
+
+    return TypeDeserializer()
 
 
 def _number(value: Any) -> Any:

@@ -4,6 +4,8 @@ boundary.
 Every function in `sandbox.aws` takes an `endpoint`: the emulator's URL, or `REAL_AWS` (only
 the external backend gives it, when SANDBOX_AWS_ENDPOINT is unset). A client for REAL_AWS has
 no endpoint_url and boto3's own credential chain and region, never the emulator's test keys.
+boto3 is imported with the first client (~0.1 s): `sandbox deploy --help`, or a command that
+stops before calling AWS, does not pay for it.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -61,6 +61,9 @@ def is_real_aws(endpoint: str) -> bool:
 def client(service: str, endpoint: str) -> Any:
     """A client for `service` on the emulator at `endpoint`, or on real AWS for REAL_AWS
     (cached: clients are thread-safe)."""
+    import boto3
+    from botocore.config import Config
+
     config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=2,
                     read_timeout=30)  # fmt: skip
     factory: Any = boto3.client  # typed per service by the stubs; here the name is a variable
@@ -71,6 +74,8 @@ def client(service: str, endpoint: str) -> Any:
 
 def real_region() -> str:
     """The region boto3 resolves for real AWS (AWS_REGION, the profile), or a clear error."""
+    import boto3
+
     region = boto3.session.Session().region_name
     if not region:
         raise ConfigError("no AWS region is set for real AWS", REGION_HINT)

@@ -3,6 +3,8 @@
 Strict schemas reject unknown fields, as `kubectl apply` (server-side field validation) does.
 Every error of a document is reported, not only the first. Validators are cached per
 Kubernetes version and kind, so a warm process validates a manifest set in milliseconds.
+jsonschema and the schemas' package are imported on first use: `sandbox check dockerfile`
+imports this module (through sandbox.static) and never validates a manifest.
 """
 
 from __future__ import annotations
@@ -13,23 +15,28 @@ from difflib import get_close_matches
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
-from typing import Any
-
-import jsonschema
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING, Any
 
 from sandbox.static.errors import CannotCheckError
 from sandbox.static.findings import Finding
 from sandbox.static.resources import Resource as K8sResource
 from sandbox.static.resources import fmt_path
 
-SCHEMAS = files("kubernetes_validate") / "kubernetes-json-schema"
+if TYPE_CHECKING:
+    import jsonschema
+    from referencing import Registry
+
 _VERSION_DIR = re.compile(r"^v(\d+\.\d+)\.0-local-strict$")
 
 
 @cache
+def _schemas() -> Traversable:
+    return files("kubernetes_validate") / "kubernetes-json-schema"
+
+
+@cache
 def supported_versions() -> tuple[str, ...]:
-    found = (_VERSION_DIR.match(entry.name) for entry in SCHEMAS.iterdir())
+    found = (_VERSION_DIR.match(entry.name) for entry in _schemas().iterdir())
     versions = (m.group(1) for m in found if m)
     return tuple(sorted(versions, key=lambda v: tuple(int(p) for p in v.split("."))))
 
@@ -44,11 +51,13 @@ def kubernetes_minor(version: str) -> str:
 
 
 def _folder(version: str) -> Traversable:
-    return SCHEMAS / f"v{version}.0-local-strict"
+    return _schemas() / f"v{version}.0-local-strict"
 
 
 @cache
 def _registry(version: str) -> Registry[Any]:
+    from referencing import Registry, Resource
+
     definitions = json.loads((_folder(version) / "_definitions.json").read_text())
     return Resource.from_contents(definitions) @ Registry()
 
@@ -83,6 +92,8 @@ def _validator(version: str, kind: str, api_version: str) -> jsonschema.Draft202
     schema = _schema(version, _schema_name(kind, api_version))
     if schema is None or not _serves(schema, kind, api_version):
         return None
+    import jsonschema
+
     return jsonschema.Draft202012Validator(schema, registry=_registry(version))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox import cli
+from sandbox import cli_stack
 from sandbox.config import Settings
 from sandbox.services import registry
 from sandbox.stack.specs import SERVICE_NAMES, STOP_ORDER, free_port_variables, service_specs
@@ -30,7 +30,7 @@ def test_every_service_has_its_own_port_setting_and_default() -> None:
 
 
 def test_the_cli_offers_every_registered_service() -> None:
-    for command in (cli.stop_service, cli.start_service, cli.restart_service):
+    for command in (cli_stack.stop_service, cli_stack.start_service, cli_stack.restart_service):
         assert tuple(command.params[0].type.choices) == SERVICE_NAMES  # type: ignore[attr-defined]
 
 
