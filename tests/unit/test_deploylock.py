@@ -36,7 +36,8 @@ def holder(function: str) -> Iterator[subprocess.Popen[str]]:
     process = subprocess.Popen(
         [sys.executable, "-c", HOLD, ENDPOINT, function], stdout=subprocess.PIPE, text=True
     )
-    assert process.stdout is not None and process.stdout.readline() == "held\n"
+    assert process.stdout is not None
+    assert process.stdout.readline() == "held\n"
     yield process
     process.kill()
     process.wait(timeout=10)
@@ -79,9 +80,8 @@ def test_a_deploy_killed_mid_way_leaves_no_stale_lock(
 def test_a_deploy_held_too_long_is_a_clear_error(
     function: str, holder: subprocess.Popen[str]
 ) -> None:
-    with pytest.raises(DeployBusyError) as raised:
-        with one_at_a_time(ENDPOINT, function, limit_s=0.2):
-            pytest.fail("the lock was taken while another process held it")
+    with pytest.raises(DeployBusyError) as raised, one_at_a_time(ENDPOINT, function, limit_s=0.2):
+        pytest.fail("the lock was taken while another process held it")
     assert f"process {holder.pid}" in raised.value.message
     assert "stop that process" in raised.value.hint
 
