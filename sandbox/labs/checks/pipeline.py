@@ -236,6 +236,7 @@ def _options(params: PipelineParams, ctx: CheckContext, copy: Path) -> RunOption
         host_env,
         params.event,
         workspace=copy,
+        parallel=True,  # as on GitHub: test and static at once, once lint has passed
     )
 
 
