@@ -196,6 +196,7 @@ def stack(
 
 @pytest.fixture
 def running(stack: ComposeStack) -> ComposeStack:
-    """The stack up and healthy (a second `up` is a no-op; a test before may have stopped it)."""
-    stack.ok("up", "--timeout", "300")
+    """The stack up and healthy (a test before may have stopped it). Started in this process,
+    not by a CLI start per test: the tests about `sandbox up` run the command themselves."""
+    stack.backend().start(timeout=300)  # a no-op when every service is healthy
     return stack

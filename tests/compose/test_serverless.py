@@ -15,7 +15,7 @@ pytestmark = pytest.mark.compose
 
 @pytest.fixture(scope="module")
 def deployed(stack: ComposeStack) -> ComposeStack:
-    stack.ok("up", "--timeout", "300")
+    stack.backend().start(timeout=300)  # as the `running` fixture
     result = json.loads(stack.ok("deploy", "--json"))
     assert result["stage_url"].startswith(stack.url("aws"))
     return stack
