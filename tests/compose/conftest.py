@@ -29,6 +29,10 @@ REPO = COMPOSE_FILE.parent
 OFFLINE = REPO / ".ci" / "docker" / "compose.offline.yaml"
 SANDBOX = [sys.executable, "-c", "from sandbox.cli import main; main()"]
 SERVICES = ("postgres", "redis", "aws", "app")
+# For a request the app is stopped after: its connection ends with the answer. requests
+# keeps it open while the response object lives, and gunicorn's shutdown then waits its 2 s
+# keep-alive linger for it.
+CLOSE = {"Connection": "close"}
 
 
 def docker(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
