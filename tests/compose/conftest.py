@@ -29,6 +29,10 @@ REPO = COMPOSE_FILE.parent
 OFFLINE = REPO / ".ci" / "docker" / "compose.offline.yaml"
 SANDBOX = [sys.executable, "-c", "from sandbox.cli import main; main()"]
 SERVICES = ("postgres", "redis", "aws", "app")
+# For a request the app is stopped after: its connection ends with the answer. requests
+# keeps it open while the response object lives, and gunicorn's shutdown then waits its 2 s
+# keep-alive linger for it.
+CLOSE = {"Connection": "close"}
 
 
 def docker(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -196,6 +200,7 @@ def stack(
 
 @pytest.fixture
 def running(stack: ComposeStack) -> ComposeStack:
-    """The stack up and healthy (a second `up` is a no-op; a test before may have stopped it)."""
-    stack.ok("up", "--timeout", "300")
+    """The stack up and healthy (a test before may have stopped it). Started in this process,
+    not by a CLI start per test: the tests about `sandbox up` run the command themselves."""
+    stack.backend().start(timeout=300)  # a no-op when every service is healthy
     return stack

@@ -1,5 +1,7 @@
 """Deploy the Lambda processor into the emulator's container and fire every event source
-through it: the function runs inside the ministack container (its Python has boto3)."""
+through it: the function runs inside the ministack container (its Python has boto3).
+`sandbox deploy` finds the container's published port; the events are fired from this
+process at that port (`sandbox fire` itself is tested in tests/serverless)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import json
 
 import pytest
 
-from sandbox.aws.events import SOURCES
+from sandbox.aws.events import SOURCES, Firer
 from tests.compose.conftest import ComposeStack
 
 pytestmark = pytest.mark.compose
@@ -15,7 +17,7 @@ pytestmark = pytest.mark.compose
 
 @pytest.fixture(scope="module")
 def deployed(stack: ComposeStack) -> ComposeStack:
-    stack.ok("up", "--timeout", "300")
+    stack.backend().start(timeout=300)  # as the `running` fixture
     result = json.loads(stack.ok("deploy", "--json"))
     assert result["stage_url"].startswith(stack.url("aws"))
     return stack
@@ -23,7 +25,7 @@ def deployed(stack: ComposeStack) -> ComposeStack:
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_fire_reaches_the_processor_in_the_container(deployed: ComposeStack, source: str) -> None:
-    fired = json.loads(deployed.ok("fire", source, "--json", "--timeout", "20"))
+    fired = Firer(deployed.url("aws")).fire(source, timeout=20).to_dict()
     assert fired["item"] is not None, fired
     assert fired["item"]["source"], fired["item"]
 

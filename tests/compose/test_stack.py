@@ -11,7 +11,7 @@ import requests
 
 from sandbox.config import Settings
 from sandbox.stack.embedded import EmbeddedBackend
-from tests.compose.conftest import SERVICES, ComposeStack
+from tests.compose.conftest import CLOSE, SERVICES, ComposeStack
 
 pytestmark = pytest.mark.compose
 ALL_HEALTHY = dict.fromkeys(SERVICES, "healthy")
@@ -95,7 +95,9 @@ def test_one_service_stops_and_starts_while_the_rest_run(running: ComposeStack) 
 
 def test_data_survives_down_and_up(running: ComposeStack) -> None:
     email = f"kept-{time.time_ns()}@example.org"
-    created = requests.post(running.url("app") + "/api/users", json={"email": email}, timeout=10)
+    created = requests.post(
+        running.url("app") + "/api/users", json={"email": email}, headers=CLOSE, timeout=10
+    )
     assert created.status_code == 201, created.text
     running.ok("down")
     assert running.containers() == []

@@ -114,6 +114,12 @@ def test_the_ministack_stand_in_has_the_pinned_version() -> None:
     assert tag == version == COMPOSE["services"]["aws-free"]["image"].rpartition(":")[2]
 
 
+def test_the_override_changes_only_how_often_health_is_probed() -> None:
+    """What a healthy service is stays compose.yaml's; CI only probes it sooner."""
+    for name, service in OFFLINE["services"].items():
+        assert set(service.get("healthcheck", {})) <= {"interval", "retries"}, name
+
+
 def test_the_app_stand_in_builds_from_the_local_python_without_network() -> None:
     build = OFFLINE["services"]["app"]["build"]
     assert build["args"]["PYTHON_IMAGE"].startswith("cloud-sandbox-standin/python:")
