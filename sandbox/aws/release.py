@@ -150,6 +150,7 @@ def publish(
 ) -> ReleaseResult:
     """A release, once no other deploy of the function runs (deploylock.py)."""
     releaser = Releaser(endpoint, source, names, sleep)
+    releaser.deployer.make_clients()
     with one_at_a_time(endpoint, releaser.names.function, on_wait):
         result = releaser.run()
         moved = result.released and result.live != result.live_before

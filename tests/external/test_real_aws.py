@@ -51,7 +51,9 @@ class DeployRecorderForRealAwsPath:
         self.endpoints: list[str] = []
         self.names: list[Names] = []
 
-    def __call__(self, endpoint: str, source: Path, names: Any = None) -> DeployResult:
+    def __call__(
+        self, endpoint: str, source: Path, names: Any = None, on_wait: Any = None
+    ) -> DeployResult:
         self.endpoints.append(endpoint)
         self.names.append(names)
         created = Resource("lambda-function", "sandbox-events-processor", "created")
@@ -161,7 +163,7 @@ def test_rollback_in_a_real_account_names_it_and_asks_first(
 
     moved: list[Names] = []
 
-    def rollback_recorder(endpoint: str, names: Names) -> Rollback:
+    def rollback_recorder(endpoint: str, names: Names, on_wait: Any = None) -> Rollback:
         moved.append(names)
         return Rollback(names.function, "2", "1")
 
