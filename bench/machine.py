@@ -3,8 +3,9 @@
 Load says how busy the machine was; it does not say how fast it is. Two idle 2-core hosts of
 the same kind can differ by half in single-thread speed, so each report also carries
 `cpu_ref_ms`: the time of a fixed pure-Python workload (the kind of work the sandbox's own
-processes do), best of a few tries. A figure from one machine is compared with another's by
-that ratio, not by the wall time alone.
+processes do), best of a few tries, once when the benchmark starts (this module's import)
+and once at its end. On these hosts it can change by half from one minute to the next with
+no load of our own, so a run whose two figures differ was disturbed: rerun it.
 """
 
 from __future__ import annotations
@@ -34,14 +35,17 @@ def cpu_reference_ms() -> float:
     return round(best * 1000, 1)
 
 
+REFERENCE_AT_START = cpu_reference_ms()
+
+
 def context(began: float, load_before: float) -> dict[str, object]:
     """Wall time since `began` (perf_counter), cores, the 1-min load before and after, and the
-    machine's single-thread speed (cpu_ref_ms, measured after the benchmark: lower is faster)."""
+    machine's single-thread speed before and after (cpu_ref_ms: lower is faster)."""
     total_s = round(time.perf_counter() - began, 1)
     load_after = round(os.getloadavg()[0], 2)
     return {
         "total_s": total_s,
         "cpu_count": os.cpu_count(),
         "load_avg_1m": [round(load_before, 2), load_after],
-        "cpu_ref_ms": cpu_reference_ms(),
+        "cpu_ref_ms": [REFERENCE_AT_START, cpu_reference_ms()],
     }
