@@ -117,7 +117,17 @@ def free_port_variables(lab: Lab) -> dict[str, str]:
     """SANDBOX_<NAME>_PORT for every stack service and lab service (and _PROXY_PORT for each
     lab proxy), each free now and all chosen at once so no two are the same: a stack of its
     own for validation, tests and benchmarks."""
+    return free_port_sets(lab, 1)[0]
+
+
+def free_port_sets(lab: Lab, stacks: int) -> list[dict[str, str]]:
+    """free_port_variables for `stacks` stacks that run side by side: every port of every
+    stack chosen at once, so no two stacks share one."""
     variables = [*port_variables(dict.fromkeys(SERVICE_NAMES, 0))]
     variables += [port_variable(s.name) for s in lab.lab_services]
     variables += [port_variable(s.name, proxy=True) for s in lab.lab_services if s.proxy]
-    return dict(zip(variables, map(str, free_ports(len(variables))), strict=True))
+    ports = [str(port) for port in free_ports(len(variables) * stacks)]
+    count = len(variables)
+    return [
+        dict(zip(variables, ports[n * count : (n + 1) * count], strict=True)) for n in range(stacks)
+    ]

@@ -1,10 +1,13 @@
 """Instructor mode: grade a lab against its solution (all must pass) and its starter (the
-checks marked must_fail_on_starter must fail), each in an isolated stack on its own ports."""
+checks marked must_fail_on_starter must fail), each in an isolated stack on its own ports.
+The two stacks run side by side: most of a variant's time is its stack starting and the
+Lambda deploying, which wait on disks and sockets as much as on the CPU."""
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +20,8 @@ from sandbox.labs.runner import LabReport, run_lab
 from sandbox.labs.session import context, prepare
 from sandbox.stack import labservices
 from sandbox.stack.embedded import EmbeddedBackend
+
+VARIANTS = ("solution", "starter")
 
 
 @dataclass(frozen=True)
@@ -73,20 +78,28 @@ def validate(
     lab: Lab, registry: Registry, progress: Callable[[str], None] = lambda _m: None
 ) -> Validation:
     result = Validation(lab.id)
-    with tempfile.TemporaryDirectory(prefix=f"validate-{lab.id}-") as tmp:
-        for variant in ("solution", "starter"):
-            progress(f"{lab.id}: grading {variant}/ in an isolated stack")
-            report = grade_variant(lab, registry, variant, Path(tmp) / variant)
-            result.reports[variant] = report
+    ports = lab_services.free_port_sets(lab, len(VARIANTS))
+    progress(f"{lab.id}: grading {' and '.join(f'{v}/' for v in VARIANTS)}, each in its own stack")
+    with (
+        tempfile.TemporaryDirectory(prefix=f"validate-{lab.id}-") as tmp,
+        ThreadPoolExecutor(len(VARIANTS), thread_name_prefix="validate") as pool,
+    ):
+        graded = {
+            variant: pool.submit(grade_variant, lab, registry, variant, Path(tmp) / variant, env)
+            for variant, env in zip(VARIANTS, ports, strict=True)
+        }
+        result.reports = {variant: future.result() for variant, future in graded.items()}
     result.problems = judge(lab, result.reports["solution"], result.reports["starter"])
     result.checks = verdicts(lab, result.reports["solution"], result.reports["starter"])
     return result
 
 
-def grade_variant(lab: Lab, registry: Registry, variant: str, tmp: Path) -> LabReport:
+def grade_variant(
+    lab: Lab, registry: Registry, variant: str, tmp: Path, ports: dict[str, str]
+) -> LabReport:
     workspace = tmp / "workspace" / lab.id
     ws.copy_tree(lab.folder / variant, workspace, force=True)
-    env = _isolated_env(tmp / "home", ws.stack_dirs(lab, workspace), lab)
+    env = _isolated_env(tmp / "home", ws.stack_dirs(lab, workspace), ports)
     settings = Settings.from_env(env)
     backend = EmbeddedBackend(settings)
     try:
@@ -125,8 +138,8 @@ def verdicts(lab: Lab, solution: LabReport, starter: LabReport) -> list[CheckVer
     ]
 
 
-def _isolated_env(home: Path, dirs: dict[str, Path], lab: Lab) -> dict[str, str]:
-    env = {"SANDBOX_HOME": str(home), **lab_services.free_port_variables(lab)}
+def _isolated_env(home: Path, dirs: dict[str, Path], ports: dict[str, str]) -> dict[str, str]:
+    env = {"SANDBOX_HOME": str(home), **ports}
     env.update({f"SANDBOX_{key.upper()}": str(value) for key, value in dirs.items()})
     return env
 

@@ -79,3 +79,14 @@ def test_resolving_fills_placeholders_ports_and_the_workspace_folder(tmp_path: P
     assert spec.command[-1] == "9000:18101"
     assert spec.cwd == str(tmp_path / "ws" / "orders")
     assert spec.depends_on == ("app",)
+
+
+def test_stacks_side_by_side_get_every_port_and_share_none(tmp_path: Path) -> None:
+    lab: Lab = load(lab_with(tmp_path, placeholder="{app_port}"))[0]
+
+    solution, starter = services.free_port_sets(lab, 2)
+
+    assert solution.keys() == starter.keys() == services.free_port_variables(lab).keys()
+    assert {"SANDBOX_APP_PORT", "SANDBOX_ORDERS_PORT", "SANDBOX_ORDERS_PROXY_PORT"} <= set(solution)
+    ports = [*solution.values(), *starter.values()]
+    assert len(set(ports)) == len(ports)
