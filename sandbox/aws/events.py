@@ -18,6 +18,7 @@ from sandbox.aws import lambda_logs
 from sandbox.aws.browse import scan_items
 from sandbox.aws.clients import AwsError, client, translated
 from sandbox.aws.deploy import stage_url
+from sandbox.aws.ledger import InvocationLedger
 from sandbox.aws.names import Names
 from sandbox.errors import ConfigError, SandboxError
 
@@ -29,6 +30,11 @@ EXPECTED_SOURCE = {
 POLL_SECONDS = 0.02
 RECENT_SECONDS = 5.0  # items stamped this long before the send still count as recent
 FULL_SCAN_EVERY = 10
+LEDGER_EVERY = 10  # polls: how often to ask the emulator which invocations carried the event
+# After the last invocation that carried the event returned: long enough for a function that
+# hands the event on (a queue, a topic, another function) to have started the next
+# invocation, which carries it too (ministack's pollers wake on a send, else within 1 s).
+SETTLED_SECONDS = 1.5
 
 
 class EventTimeout(SandboxError):
@@ -53,6 +59,7 @@ class Firer:
     def __init__(self, endpoint: str, names: Names | None = None) -> None:
         self.endpoint = endpoint
         self.names = names or Names()
+        self.ledger = InvocationLedger(endpoint)
         self._lookups: dict[str, str] = {}
 
     def aws(self, service: str) -> Any:
@@ -152,8 +159,25 @@ class Firer:
             if found is not None:
                 return found
             polls += 1
+            if polls % LEDGER_EVERY == 0 and self._handled_without_item(source, fire_id):
+                head = (f"no item for the {source} event {fire_id} (each invocation that "
+                        "carried it returned without error, so none will come)")  # fmt: skip
+                raise EventTimeout(*self._diagnose(source, fire_id, started, head))
             time.sleep(POLL_SECONDS)
-        raise EventTimeout(*self._diagnose(source, fire_id, started, timeout))
+        head = f"no item for the {source} event {fire_id} within {timeout:g} s"
+        raise EventTimeout(*self._diagnose(source, fire_id, started, head))
+
+    def _handled_without_item(self, source: str, fire_id: str) -> bool:
+        """True when the function has run on the event and returned normally each time, and
+        stored nothing: no source retries a handled event, so no item can come any more.
+        False whenever the emulator keeps no ledger (LocalStack, a real account)."""
+        carrying = self.ledger.carrying(fire_id)
+        if not carrying or not all(i.ok for i in carrying):  # none yet, one running or failed
+            return False
+        last = max(i.ended or 0.0 for i in carrying)
+        if time.time() - last < SETTLED_SECONDS:
+            return False
+        return self.find_item(source, fire_id) is None  # a last look at the whole table
 
     def find_item(
         self, source: str, fire_id: str, since: str | None = None
@@ -190,12 +214,9 @@ class Firer:
             "item_visible": result.latency_ms,
         }
 
-    def _diagnose(
-        self, source: str, fire_id: str, started: float, timeout: float
-    ) -> tuple[str, str]:
+    def _diagnose(self, source: str, fire_id: str, started: float, head: str) -> tuple[str, str]:
         invocations = self._invocations(started)
         failed = [inv for inv in invocations if inv.failed]
-        head = f"no item for the {source} event {fire_id} within {timeout:g} s"
         if failed:
             errors = "\n".join(failed[-1].error_lines()[-8:])
             return (f"{head}: the function was invoked and failed:\n{errors}",

@@ -41,7 +41,7 @@ class StateMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == PERSIST_PATH:
             status, body = _answer(scope["method"])
-            await _reply(send, status, body)
+            await reply(send, status, body)
             return
         await self.app(scope, receive, send)
 
@@ -100,7 +100,7 @@ def _write_json(path: str, data: Any, default: Callable[[Any], Any]) -> None:
         raise
 
 
-async def _reply(send: Send, status: int, body: dict[str, Any]) -> None:
+async def reply(send: Send, status: int, body: dict[str, Any]) -> None:
     raw = json.dumps(body).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})

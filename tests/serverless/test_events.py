@@ -238,6 +238,35 @@ def test_a_failing_function_is_named_as_the_missing_hop(aws_endpoint: str, tmp_p
     assert "processor exploded" in message
 
 
+def test_an_event_handled_without_an_item_fails_long_before_its_timeout(
+    aws_endpoint: str, tmp_path: Path
+) -> None:
+    ignoring = tmp_path / "ignoring"
+    ignoring.mkdir()
+    (ignoring / "handler.py").write_text(
+        "def handler(event, context):\n    return {'ignored': sorted(event)}\n"
+    )
+    names = Names("ignoring")
+    deploy(aws_endpoint, ignoring, names)
+    started = time.monotonic()
+    with pytest.raises(EventTimeout) as caught:
+        Firer(aws_endpoint, names).fire("sqs", timeout=30)
+    assert time.monotonic() - started < 15  # the emulator's ledger said so; no 30 s wait
+    message = caught.value.render()
+    assert "returned without error, so none will come" in message
+    assert "wrote no item" in message
+
+
+def test_the_emulator_tells_which_invocations_carried_a_fired_event(
+    aws_endpoint: str, firer: Firer
+) -> None:
+    result = firer.fire("sns")
+    url = f"{aws_endpoint}/_sandbox/invocations?mark={result.fire_id}"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        carried = json.loads(response.read())["invocations"]
+    assert [(i["function"], i["ok"]) for i in carried] == [(firer.names.function, True)]
+
+
 def test_firing_before_deploy_says_so(aws_endpoint: str) -> None:
     with pytest.raises(SandboxError) as caught:
         Firer(aws_endpoint, Names("never-deployed")).fire("api", timeout=2)

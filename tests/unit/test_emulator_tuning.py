@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import ministack.services.lambda_svc as lambda_service
 
 from sandbox.services.chaos.__main__ import STATE_TRANSITION_DELAY_S
@@ -12,3 +14,11 @@ def test_the_emulator_still_has_the_state_delay_the_sandbox_shortens() -> None:
     # deploy half a second slower again.
     assert isinstance(lambda_service._LAMBDA_STATE_TRANSITION_DELAY, float)
     assert 0 < STATE_TRANSITION_DELAY_S < lambda_service._LAMBDA_STATE_TRANSITION_DELAY
+
+
+def test_the_emulator_still_runs_every_invocation_through_the_function_the_ledger_wraps() -> None:
+    # The invocation ledger rebinds this module global; renamed, `sandbox fire` and the
+    # event checks would quietly go back to waiting out their timeouts.
+    source = inspect.getsource(lambda_service._execute_function_with_config_scope)
+    assert "_execute_function," in source
+    assert callable(lambda_service._execute_function)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from sandbox.services.chaos.middleware import ChaosMiddleware
 from sandbox.services.emulator_state import StateMiddleware
+from sandbox.services.invocation_ledger import Ledger, LedgerMiddleware
 
 # ministack marks a function Pending/InProgress after CreateFunction, UpdateFunctionCode and
 # UpdateFunctionConfiguration and flips it to Active/Successful on a timer of 0.5 s, which
@@ -26,7 +27,10 @@ def main() -> None:
     import ministack.services.lambda_svc as lambda_service
 
     lambda_service._LAMBDA_STATE_TRANSITION_DELAY = STATE_TRANSITION_DELAY_S
-    emulator.app = StateMiddleware(ChaosMiddleware(emulator.app))  # snapshots: persist now
+    ledger = Ledger()  # which invocations carried a fired event, and how they ended
+    lambda_service._execute_function = ledger.wrap(lambda_service._execute_function)
+    app = StateMiddleware(ChaosMiddleware(emulator.app))  # snapshots: persist now
+    emulator.app = LedgerMiddleware(app, ledger)
     emulator.main()
 
 
