@@ -28,6 +28,7 @@ from sandbox.aws import lambda_logs
 from sandbox.aws.browse import scan_items
 from sandbox.aws.clients import client, is_real_aws
 from sandbox.aws.events import Firer
+from sandbox.aws.ledger import InvocationLedger
 from sandbox.aws.names import Names
 from sandbox.aws.samples import sample
 from sandbox.errors import SandboxError
@@ -372,9 +373,10 @@ def evaluate_key(params: KeyParams, ctx: CheckContext) -> Outcome:
     endpoint = ctx.endpoints["aws"]
     marker = f"lab03-{uuid.uuid4().hex[:12]}"
     key = params.key.replace("{marker}", marker)
-    started = time.time()
+    started, ledger = time.time(), InvocationLedger(endpoint)
     client("s3", endpoint).put_object(Bucket=NAMES.bucket, Key=key, Body=b"id,total\n1,42.5\n")
     while time.time() - started < params.timeout:
+        handled = ledger.all_handled(marker)  # asked first: an item may land after it
         items = _items_mentioning(endpoint, marker)
         if items:
             stored = [i.get("data", {}).get("key") if isinstance(i.get("data"), dict) else None
@@ -384,6 +386,11 @@ def evaluate_key(params: KeyParams, ctx: CheckContext) -> Outcome:
             return Outcome.failed(
                 f"uploaded {key!r}, but the item says data.key = {_short(stored[0])!r}: S3 "
                 "sends keys URL-encoded in events (a space as '+', other characters as %XX)"
+            )
+        if handled:
+            return Outcome.failed(
+                f"uploaded {key!r} to {NAMES.bucket}: the function handled its event without "
+                f"error and stored no item that mentions it{_function_trouble(endpoint, started)}"
             )
         time.sleep(POLL)
     return Outcome.failed(

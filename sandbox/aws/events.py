@@ -31,10 +31,6 @@ POLL_SECONDS = 0.02
 RECENT_SECONDS = 5.0  # items stamped this long before the send still count as recent
 FULL_SCAN_EVERY = 10
 LEDGER_EVERY = 10  # polls: how often to ask the emulator which invocations carried the event
-# After the last invocation that carried the event returned: long enough for a function that
-# hands the event on (a queue, a topic, another function) to have started the next
-# invocation, which carries it too (ministack's pollers wake on a send, else within 1 s).
-SETTLED_SECONDS = 1.5
 
 
 class EventTimeout(SandboxError):
@@ -168,14 +164,10 @@ class Firer:
         raise EventTimeout(*self._diagnose(source, fire_id, started, head))
 
     def _handled_without_item(self, source: str, fire_id: str) -> bool:
-        """True when the function has run on the event and returned normally each time, and
-        stored nothing: no source retries a handled event, so no item can come any more.
+        """True when every invocation that carried the event returned without error and
+        nothing was stored: no source delivers a handled event again, so no item can come.
         False whenever the emulator keeps no ledger (LocalStack, a real account)."""
-        carrying = self.ledger.carrying(fire_id)
-        if not carrying or not all(i.ok for i in carrying):  # none yet, one running or failed
-            return False
-        last = max(i.ended or 0.0 for i in carrying)
-        if time.time() - last < SETTLED_SECONDS:
+        if not self.ledger.all_handled(fire_id):
             return False
         return self.find_item(source, fire_id) is None  # a last look at the whole table
 

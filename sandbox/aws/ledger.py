@@ -9,6 +9,7 @@ caller waits as it always did.
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,6 +19,10 @@ from sandbox.aws.clients import is_real_aws
 from sandbox.services.invocation_ledger import INVOCATIONS_PATH
 
 TIMEOUT_S = 2.0
+# After the last invocation that carried the event returned: long enough for a function that
+# hands the event on (a queue, a topic, another function) to have started the next
+# invocation, which carries it too (ministack's pollers wake on a send, else within 1 s).
+SETTLED_SECONDS = 1.5
 
 
 @dataclass(frozen=True)
@@ -47,3 +52,12 @@ class InvocationLedger:
         except (OSError, ValueError, KeyError, TypeError):  # no ledger here (or not ours)
             self.available = False
             return []
+
+    def all_handled(self, mark: str) -> bool:
+        """True once invocations carried `mark`, each returned without error (no source
+        delivers it again), and SETTLED_SECONDS passed since the last one ended; False while
+        one runs, after a failure, or when this emulator keeps no ledger."""
+        carrying = self.carrying(mark)
+        if not carrying or not all(i.ok for i in carrying):
+            return False
+        return time.time() - max(i.ended or 0.0 for i in carrying) >= SETTLED_SECONDS

@@ -4,6 +4,7 @@ ended in a way no source retries (the answer `sandbox fire` stops waiting on).""
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from sandbox.aws.clients import REAL_AWS
-from sandbox.aws.ledger import InvocationLedger
+from sandbox.aws.ledger import SETTLED_SECONDS, InvocationLedger
 from sandbox.services.invocation_ledger import KEPT, Ledger
 
 FUNCTION = {"config": {"FunctionName": "processor"}}
@@ -104,31 +105,76 @@ def test_only_the_latest_invocations_are_kept() -> None:
     assert len(ledger.carrying(f"fire-{KEPT + 4}-")) == 1
 
 
+class Answers:
+    """A loopback server standing in for the emulator's ledger endpoint: it answers every GET
+    with `body` (None: 404, as an emulator without a ledger does)."""
+
+    def __init__(self) -> None:
+        self.body: dict[str, Any] | None = None
+        answers = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if answers.body is None:
+                    self.send_error(404)
+                    return
+                raw = json.dumps(answers.body).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+
 @pytest.fixture
-def not_a_ledger() -> Iterator[str]:
-    """A loopback server that answers 404 to everything, as an emulator without one does."""
-
-    class NotFound(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_error(404)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+def answers() -> Iterator[Answers]:
+    served = Answers()
+    thread = threading.Thread(
+        target=served.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield served
     finally:
-        server.shutdown()
-        server.server_close()
+        served.server.shutdown()
+        served.server.server_close()
 
 
-def test_an_emulator_without_a_ledger_turns_the_questions_off(not_a_ledger: str) -> None:
-    client = InvocationLedger(not_a_ledger)
+def carried(ended_ago: float | None, ok: bool | None = True) -> dict[str, Any]:
+    now = time.time()
+    ended = None if ended_ago is None else now - ended_ago
+    return {"function": "processor", "started": now - 3, "ended": ended, "ok": ok}
+
+
+@pytest.mark.parametrize(
+    ("invocations", "handled"),
+    [
+        ([], False),  # not invoked yet
+        ([carried(SETTLED_SECONDS + 0.5)], True),
+        ([carried(0.1)], False),  # a function that hands the event on has not had time to
+        ([carried(SETTLED_SECONDS + 0.5), carried(None, None)], False),  # one still runs
+        ([carried(SETTLED_SECONDS + 0.5, ok=False)], False),  # it will be delivered again
+    ],
+    ids=["none", "settled", "just-ended", "one-running", "failed"],
+)
+def test_an_event_is_all_handled_only_once_every_carrier_returned_well_and_settled(
+    answers: Answers, invocations: list[dict[str, Any]], handled: bool
+) -> None:
+    answers.body = {"invocations": invocations}
+    assert InvocationLedger(answers.url).all_handled("fire-1") is handled
+
+
+def test_an_emulator_without_a_ledger_turns_the_questions_off(answers: Answers) -> None:
+    client = InvocationLedger(answers.url)
     assert client.carrying("fire-1") == []
     assert client.available is False
+    answers.body = {"invocations": [carried(SETTLED_SECONDS + 0.5)]}
+    assert client.all_handled("fire-1") is False  # not asked again
 
 
 def test_real_aws_is_never_asked() -> None:
