@@ -32,7 +32,7 @@ from typing import Any
 from sandbox.services.emulator_state import App, Receive, Scope, Send, reply
 
 INVOCATIONS_PATH = "/_sandbox/invocations"
-KEPT = 500
+KEPT = 200  # with TEXT_KEPT: at most about 13 MB however big the events are
 TEXT_KEPT = 64 * 1024
 
 Execute = Callable[[dict[str, Any], dict[str, Any]], Any]
