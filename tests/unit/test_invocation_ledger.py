@@ -146,26 +146,31 @@ def answers() -> Iterator[Answers]:
 
 
 def carried(ended_ago: float | None, ok: bool | None = True) -> dict[str, Any]:
+    """An invocation as the endpoint shows it, ended `ended_ago` seconds before now."""
     now = time.time()
     ended = None if ended_ago is None else now - ended_ago
     return {"function": "processor", "started": now - 3, "ended": ended, "ok": ok}
 
 
+SETTLED = SETTLED_SECONDS + 0.5
+
+
 @pytest.mark.parametrize(
-    ("invocations", "handled"),
+    ("endings", "handled"),
     [
         ([], False),  # not invoked yet
-        ([carried(SETTLED_SECONDS + 0.5)], True),
-        ([carried(0.1)], False),  # a function that hands the event on has not had time to
-        ([carried(SETTLED_SECONDS + 0.5), carried(None, None)], False),  # one still runs
-        ([carried(SETTLED_SECONDS + 0.5, ok=False)], False),  # it will be delivered again
+        ([(SETTLED, True)], True),
+        ([(0.1, True)], False),  # a function that hands the event on has not had time to
+        ([(SETTLED, True), (None, None)], False),  # one still runs
+        ([(SETTLED, False)], False),  # it will be delivered again
     ],
     ids=["none", "settled", "just-ended", "one-running", "failed"],
 )
 def test_an_event_is_all_handled_only_once_every_carrier_returned_well_and_settled(
-    answers: Answers, invocations: list[dict[str, Any]], handled: bool
+    answers: Answers, endings: list[tuple[float | None, bool | None]], handled: bool
 ) -> None:
-    answers.body = {"invocations": invocations}
+    # the times are taken now, not when the parameters were collected
+    answers.body = {"invocations": [carried(ago, ok) for ago, ok in endings]}
     assert InvocationLedger(answers.url).all_handled("fire-1") is handled
 
 
@@ -173,7 +178,7 @@ def test_an_emulator_without_a_ledger_turns_the_questions_off(answers: Answers) 
     client = InvocationLedger(answers.url)
     assert client.carrying("fire-1") == []
     assert client.available is False
-    answers.body = {"invocations": [carried(SETTLED_SECONDS + 0.5)]}
+    answers.body = {"invocations": [carried(SETTLED)]}
     assert client.all_handled("fire-1") is False  # not asked again
 
 
