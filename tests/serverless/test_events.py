@@ -223,14 +223,20 @@ def test_backlog_sent_before_deploy_is_processed_after(aws_endpoint: str) -> Non
     )
 
 
+def deploy_handler(endpoint: str, tmp_path: Path, name: str, body: str) -> Names:
+    """A one-line processor deployed under its own names: `body` is the handler's body."""
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "handler.py").write_text(f"def handler(event, context):\n    {body}\n")
+    names = Names(name)
+    deploy(endpoint, folder, names)
+    return names
+
+
 def test_a_failing_function_is_named_as_the_missing_hop(aws_endpoint: str, tmp_path: Path) -> None:
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    (broken / "handler.py").write_text(
-        "def handler(event, context):\n    raise RuntimeError('processor exploded')\n"
+    names = deploy_handler(
+        aws_endpoint, tmp_path, "broken", "raise RuntimeError('processor exploded')"
     )
-    names = Names("broken")
-    deploy(aws_endpoint, broken, names)
     with pytest.raises(EventTimeout) as caught:
         Firer(aws_endpoint, names).fire("s3", timeout=4)
     message = caught.value.render()
@@ -241,13 +247,7 @@ def test_a_failing_function_is_named_as_the_missing_hop(aws_endpoint: str, tmp_p
 def test_an_event_handled_without_an_item_fails_long_before_its_timeout(
     aws_endpoint: str, tmp_path: Path
 ) -> None:
-    ignoring = tmp_path / "ignoring"
-    ignoring.mkdir()
-    (ignoring / "handler.py").write_text(
-        "def handler(event, context):\n    return {'ignored': sorted(event)}\n"
-    )
-    names = Names("ignoring")
-    deploy(aws_endpoint, ignoring, names)
+    names = deploy_handler(aws_endpoint, tmp_path, "ignoring", "return {'ignored': sorted(event)}")
     started = time.monotonic()
     with pytest.raises(EventTimeout) as caught:
         Firer(aws_endpoint, names).fire("sqs", timeout=30)
