@@ -3,9 +3,9 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do $$p -c '
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run down status test lint pytest bench clean test-compose
+.PHONY: install bytecode run down status test lint pytest bench clean test-compose
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed bytecode
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -13,6 +13,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
+
+# The sandbox's own modules compiled once here, as pip does for a regular install: an
+# editable one has no bytecode, and where PYTHONDONTWRITEBYTECODE is set every `sandbox`
+# command (a lab 05 grading runs about twenty) would compile them again. Up to date: 0.05 s.
+bytecode: $(VENV)/.installed
+	@$(BIN)/python -m compileall -q sandbox app
 
 ## the main job: start the whole stack (emulator, PostgreSQL, Redis, app) and show it
 run: install
