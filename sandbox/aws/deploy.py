@@ -29,7 +29,15 @@ from sandbox.aws.names import MAX_BUCKET_NAME, Names
 from sandbox.aws.triggers import STREAM_TRIGGER, TriggerSteps
 from sandbox.errors import ConfigError
 
-__all__ = ["STREAM_TRIGGER", "DeployResult", "Deployer", "Resource", "deploy", "stage_url"]
+__all__ = [
+    "STREAM_TRIGGER",
+    "DeployResult",
+    "Deployer",
+    "Resource",
+    "deploy",
+    "function_exists",
+    "stage_url",
+]
 
 RUNTIME = "python3.12"
 FUNCTION_TIMEOUT = 5
@@ -284,6 +292,17 @@ def code_sha256_of(source: Path) -> str:
 
 def _short(sha: str) -> str:
     return f"code {sha[:12]}"
+
+
+def function_exists(endpoint: str, names: Names | None = None) -> bool:
+    """Whether the processor is deployed (an emulator that does not answer: no)."""
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        client("lambda", endpoint).get_function(FunctionName=(names or Names()).function)
+    except (ClientError, BotoCoreError):
+        return False
+    return True
 
 
 def deploy(

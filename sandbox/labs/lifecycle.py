@@ -173,22 +173,10 @@ def follow(before: Settings, backend: BackendFactory) -> list[Change]:
 
     # A real account is changed only by `sandbox deploy`, which names it and asks first.
     mine = aws.state is State.HEALTHY and not is_real_aws(aws.url)
-    if moved_lambda and mine and _processor_deployed(aws.url):
-        from sandbox.aws.deploy import deploy
+    if moved_lambda and mine:
+        from sandbox.aws.deploy import deploy, function_exists
 
-        deploy(aws.url, after.lambda_dir)
-        changes.append(Change.LAMBDA_REDEPLOYED)
+        if function_exists(aws.url):
+            deploy(aws.url, after.lambda_dir)
+            changes.append(Change.LAMBDA_REDEPLOYED)
     return changes
-
-
-def _processor_deployed(endpoint: str) -> bool:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from sandbox.aws.clients import client
-    from sandbox.aws.names import Names
-
-    try:
-        client("lambda", endpoint).get_function(FunctionName=Names().function)
-    except (ClientError, BotoCoreError):
-        return False
-    return True

@@ -89,6 +89,10 @@ class Lab(Strict):
     points: int | None = Field(None, ge=0)  # when given, must equal the checks' sum
     services: list[Service] = Field(default_factory=list)
     workspace: dict[Literal["app", "lambda"], str] = Field(default_factory=dict)
+    # Grading first deploys the workspace's Lambda (triggers on $LATEST), so that the checks
+    # see the learner's current code. Where the learner's own pipeline is what deploys (lab
+    # 05), only a missing function is: grading must not put their code live past it.
+    deploy_before_checks: Literal["always", "if_missing"] = "always"
     python_checks: str | None = None  # a module in the lab folder with register(registry)
     lab_services: list[LabService] = Field(default_factory=list)
     fixture: str | None = None  # a snapshot in the lab folder, loaded at `lab start`

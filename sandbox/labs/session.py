@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sandbox.aws.clients import is_real_aws
-from sandbox.aws.deploy import deploy
+from sandbox.aws.deploy import deploy, function_exists
 from sandbox.config import Settings
 from sandbox.errors import SandboxError
 from sandbox.labs import progress as progress_store
@@ -32,7 +32,7 @@ def context(lab: Lab, backend: Backend, workspace: Path, settings: Settings) -> 
 
 def prepare(lab: Lab, backend: Backend, settings: Settings, ctx: CheckContext) -> None:
     """The app and the lab's own services run the learner's edited code; their Lambda is
-    (re)deployed."""
+    (re)deployed, unless the lab leaves deploying to the learner's pipeline."""
     if "app" in lab.workspace and "app" in ctx.endpoints:
         _restart_if_changed(backend, settings, "app", settings.app_dir / "app")
     for service in lab.lab_services:
@@ -41,7 +41,9 @@ def prepare(lab: Lab, backend: Backend, settings: Settings, ctx: CheckContext) -
             _restart_if_changed(backend, settings, service.name, folder)
     aws = ctx.endpoints.get("aws")
     # A real account is changed only by `sandbox deploy`, which names it and asks first.
-    if "lambda" in lab.workspace and aws is not None and not is_real_aws(aws):
+    if "lambda" not in lab.workspace or aws is None or is_real_aws(aws):
+        return
+    if lab.deploy_before_checks == "always" or not function_exists(aws):
         deploy(aws, settings.lambda_dir)
 
 

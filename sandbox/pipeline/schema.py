@@ -50,8 +50,27 @@ def _validator() -> Any:
     return jsonschema.Draft7Validator(schema)
 
 
+KNOWN_VALID = 64  # workflows remembered as valid (by their data)
+_known_valid: dict[str, None] = {}
+
+
 def schema_problems(source: Source) -> list[Problem]:
-    """Every schema violation in the workflow, in file order, each once."""
+    """Every schema violation in the workflow, in file order, each once. Validity depends on
+    the data alone, so data found valid once is not validated again: a lab 05 grading loads
+    one workflow a dozen times (once per check, once per planted copy), and validating it
+    costs more than all the rest of loading it."""
+    key = repr(source.data)  # YAML's values (str, int, bool, dates...) repr faithfully
+    if key in _known_valid:
+        return []
+    problems = _problems(source)
+    if not problems:
+        if len(_known_valid) >= KNOWN_VALID:
+            _known_valid.clear()
+        _known_valid[key] = None
+    return problems
+
+
+def _problems(source: Source) -> list[Problem]:
     validator = _validator()
     seen: dict[tuple[int, str], Problem] = {}
     for error in validator.iter_errors(source.data):

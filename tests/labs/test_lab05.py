@@ -35,6 +35,7 @@ class Graded:
     report: LabReport
     live: Alias | None  # where `live` was once the whole lab was graded
     page_150: int | None  # what `live` answers to GET /events?limit=150
+    queue_target: str  # what the SQS trigger invokes once the grading ended
 
     def result(self, check_id: str) -> tuple[Status, str]:
         found = next(r for r in self.report.results if r.id == check_id)
@@ -48,21 +49,34 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Grade
     backend = EmbeddedBackend(Settings.from_env(env))
     backend.start()
     try:
-        yield {variant: grade(variant, root, env) for variant in ("solution", "starter")}
+        graded = {"solution": grade("solution", root, env)}
+        graded["solution regraded"] = grade("solution", root, env, step="pipeline")
+        graded["starter"] = grade("starter", root, env)
+        yield graded
     finally:
         backend.reset()
 
 
-def grade(variant: str, root: Path, env: dict[str, str]) -> Graded:
+def grade(variant: str, root: Path, env: dict[str, str], step: str | None = None) -> Graded:
     lab, registry = loader.load("05-cicd")
     workspace = root / variant / lab.id
     ws.copy_tree(lab.folder / variant, workspace, force=True)
     ws.point_stack_at(lab, Path(env["SANDBOX_HOME"]), workspace)
     settings = Settings.from_env(env)
-    report = session.grade(lab, registry, settings, workspace=workspace)
+    report = session.grade(lab, registry, settings, step=step, workspace=workspace)
     endpoint = EmbeddedBackend(settings).endpoint("aws")
     live = read_alias(endpoint, FUNCTION)
-    return Graded(report, live, page_150(endpoint) if live else None)
+    return Graded(report, live, page_150(endpoint) if live else None, queue_target(endpoint))
+
+
+def queue_target(endpoint: str) -> str:
+    """What the SQS queue's trigger invokes: `live` after a release, the function ($LATEST)
+    after a plain deploy."""
+    mappings = client("lambda", endpoint).list_event_source_mappings(FunctionName=FUNCTION)
+    [arn] = {
+        m["FunctionArn"] for m in mappings["EventSourceMappings"] if ":sqs:" in m["EventSourceArn"]
+    }
+    return "live" if arn.endswith(":live") else "$LATEST"
 
 
 def page_150(endpoint: str) -> int:
@@ -120,6 +134,16 @@ def test_the_good_change_is_what_live_runs(graded: dict[str, Graded]) -> None:
     assert solution.live is not None
     assert message.endswith(f"to {solution.live.described}")
     assert solution.page_150 == 200  # the planted MAX_LIMIT = 200, not the workspace's 100
+
+
+def test_grading_leaves_the_release_alone(graded: dict[str, Graded]) -> None:
+    """Grading never deploys the workspace past the learner's pipeline: graded again (a step
+    whose checks run nothing), the triggers still run `live`, where the solution's release
+    put them."""
+    assert graded["solution"].queue_target == "live"
+    again = graded["solution regraded"]
+    assert [r.status for r in again.report.results] == [Status.PASSED]
+    assert (again.queue_target, again.live) == ("live", graded["solution"].live)
 
 
 def test_the_starter_fails_every_marked_check(graded: dict[str, Graded]) -> None:

@@ -233,3 +233,22 @@ def test_needs_naming_an_unknown_job_is_an_error(repo: Path) -> None:
     assert (
         found == "ci.yml:4: job `deploy` needs `tests`, which is not a job here: use one of deploy"
     )
+
+
+def test_a_workflow_broken_after_it_loaded_is_checked_again(repo: Path) -> None:
+    """Data found valid is not validated again (a lab 05 grading loads one workflow a dozen
+    times); data that changed is."""
+    valid = """
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: pytest
+    """
+    for _ in range(2):
+        load_workflow(write_workflow(repo, valid), "ci.yml")
+    found = problems(repo, valid.replace("runs-on:", "runs_on:"))
+    assert found[0] == "ci.yml:3: `jobs.build` has no `runs-on`: add it"
+    assert found[1].startswith("ci.yml:4: unknown key `runs_on` in `jobs.build`")
+    load_workflow(write_workflow(repo, valid), "ci.yml")
