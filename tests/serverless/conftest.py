@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sandbox.aws.browse import scan_items
 from sandbox.aws.clients import client
-from sandbox.aws.deploy import DeployResult
+from sandbox.aws.deploy import DeployResult, deploy
 from sandbox.aws.events import Firer
+from sandbox.aws.names import Names
 from tests.conftest import LAMBDA_DIR
 
 __all__ = ["LAMBDA_DIR"]
@@ -26,6 +28,16 @@ def items_mentioning(endpoint: str, table: str, text: str) -> list[dict[str, Any
 
     items = scan_items(client("dynamodb", endpoint), table)
     return [item for item in items if text in json.dumps(item, default=str, ensure_ascii=False)]
+
+
+def deploy_handler(endpoint: str, tmp_path: Path, name: str, body: str) -> Names:
+    """A one-line processor deployed under its own names: `body` is the handler's body."""
+    folder = tmp_path / name
+    folder.mkdir(exist_ok=True)
+    (folder / "handler.py").write_text(f"def handler(event, context):\n    {body}\n")
+    names = Names(name)
+    deploy(endpoint, folder, names)
+    return names
 
 
 @pytest.fixture

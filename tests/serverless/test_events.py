@@ -15,7 +15,7 @@ from sandbox.aws.events import EventTimeout, Firer, post_json
 from sandbox.aws.names import Names
 from sandbox.errors import SandboxError
 from tests.helpers import wait_for
-from tests.serverless.conftest import LAMBDA_DIR, items_mentioning
+from tests.serverless.conftest import LAMBDA_DIR, deploy_handler, items_mentioning
 
 pytestmark = pytest.mark.slow
 
@@ -221,16 +221,6 @@ def test_backlog_sent_before_deploy_is_processed_after(aws_endpoint: str) -> Non
     assert wait_for(
         lambda: len(items_mentioning(aws_endpoint, names.events_table, '"late"')) == 3, 20
     )
-
-
-def deploy_handler(endpoint: str, tmp_path: Path, name: str, body: str) -> Names:
-    """A one-line processor deployed under its own names: `body` is the handler's body."""
-    folder = tmp_path / name
-    folder.mkdir()
-    (folder / "handler.py").write_text(f"def handler(event, context):\n    {body}\n")
-    names = Names(name)
-    deploy(endpoint, folder, names)
-    return names
 
 
 def test_a_failing_function_is_named_as_the_missing_hop(aws_endpoint: str, tmp_path: Path) -> None:

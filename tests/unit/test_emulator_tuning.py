@@ -22,3 +22,18 @@ def test_the_emulator_still_runs_every_invocation_through_the_function_the_ledge
     source = inspect.getsource(lambda_service._execute_function_with_config_scope)
     assert "_execute_function," in source
     assert callable(lambda_service._execute_function)
+
+
+def test_the_emulator_still_has_the_worker_pool_whose_old_versions_the_sandbox_trims() -> None:
+    # sandbox/services/lambda_workers.py rebinds acquire_worker and edits the pool; renamed,
+    # every published version would again keep a worker process for good.
+    import ministack.core.lambda_runtime as runtime
+
+    warm = inspect.getsource(lambda_service._execute_function_warm)
+    assert "acquire_worker(func_name, config, code_zip, qualifier=qualifier)" in warm
+    assert isinstance(runtime._workers, dict)
+    assert callable(runtime.kill_workers)
+    pooling = inspect.getsource(runtime.acquire_worker)
+    assert "worker.in_use = True" in pooling
+    assert "worker.last_used = " in pooling
+    assert "aliases" in inspect.getsource(lambda_service._effective_func_record_for_qualifier)
