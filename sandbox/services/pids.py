@@ -1,7 +1,8 @@
 """Processes we started, known by PID and create time, so a reused PID is never signalled.
 
-Every spawned server writes `<log>.pid` at once (before it is ready), so a supervisor that
-dies mid-start still leaves a record that the next `up` can adopt or stop by PID.
+spawn() writes `<log>.pid` before the server's program even runs (see process.GATE), so a
+supervisor that dies mid-start leaves either a record that the next `up` can adopt or stop
+by PID, or no server at all.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -143,6 +144,13 @@ def _describe_pid(pid: int | None) -> str:
         return f"pid {pid}"
 
 
+# The service's program runs only once its PID is on disk: spawn() starts this shell, which
+# waits for a line on stdin and then execs the program (same PID, same create time). The
+# parent writes the record first and then sends the line; if the parent dies before that,
+# `read` meets end of file and the shell exits, so no server ever runs unrecorded.
+GATE = 'read -r _ || exit 1; exec "$@" </dev/null'
+
+
 def spawn(
     service: str,
     argv: Sequence[str],
@@ -152,7 +160,7 @@ def spawn(
     cwd: Path | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start `argv` in its own session, stdout and stderr appended to `log_path`; its PID is
-    recorded beside the log at once (see sandbox.services.pids)."""
+    recorded beside the log before its program runs (see sandbox.services.pids)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     if cwd is not None and not cwd.is_dir():
         raise ServiceStartError(
@@ -160,11 +168,14 @@ def spawn(
             f"its working directory {cwd} does not exist",
             "create it, or point the service at an existing folder",
         )
+    if not _runnable(argv[0], env, cwd):  # the gate's exec would only fail in the log
+        raise ServiceStartError(service, f"could not run {argv[0]}: no such executable file")
     with log_path.open("ab") as log:
+        go_read, go_write = os.pipe()  # not inherited: only the gate gets go_read (as stdin)
         try:
             popen = subprocess.Popen(
-                list(argv),
-                stdin=subprocess.DEVNULL,
+                ["/bin/sh", "-c", GATE, service, *argv],
+                stdin=go_read,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=dict(env) if env is not None else None,
@@ -174,10 +185,29 @@ def spawn(
                 group=_primary_group(user) if user else None,
                 extra_groups=[] if user else None,  # drop root's supplementary groups too
             )
-        except OSError as err:
-            raise ServiceStartError(service, f"could not run {argv[0]}: {err.strerror}") from err
-    pids.record(pids.pid_file(log_path), popen.pid)
+        except BaseException as err:
+            os.close(go_write)
+            if isinstance(err, OSError):
+                problem = f"could not run {argv[0]}: {err.strerror}"
+                raise ServiceStartError(service, problem) from err
+            raise
+        finally:
+            os.close(go_read)
+    try:
+        # Written by us, not the child: a service running as another user may not write here.
+        pids.record(pids.pid_file(log_path), popen.pid)
+        with contextlib.suppress(OSError):  # the gate already died: poll() will tell
+            os.write(go_write, b"go\n")
+    finally:
+        os.close(go_write)  # never left open: the gate would wait for it forever
     return popen
+
+
+def _runnable(program: str, env: Mapping[str, str] | None, cwd: Path | None) -> bool:
+    """Whether exec would find `program` (a path is relative to `cwd`, a name is on PATH)."""
+    if os.sep in program:
+        return shutil.which(os.path.join(cwd or ".", program)) is not None
+    return shutil.which(program, path=os.pathsep.join(os.get_exec_path(env))) is not None
 
 
 def _primary_group(user: str) -> int:
