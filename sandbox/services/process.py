@@ -116,6 +116,14 @@ def ensure_port_free(service: str, port: int, env_var: str) -> None:
         except OSError:
             pass
     owner = port_owner(port)
+    if owner == CLOSING:
+        raise PortInUseError(
+            service,
+            f"port {port} on 127.0.0.1 is held by a connection that is closing (no process "
+            "listens on it: the port was the local end of a recent connection)",
+            f"run it again in a minute, when the system frees it, or choose another port "
+            f"with {env_var}=<port>",
+        )
     raise PortInUseError(
         service,
         f"port {port} on 127.0.0.1 is already in use" + (f" by {owner}" if owner else ""),
@@ -123,15 +131,23 @@ def ensure_port_free(service: str, port: int, env_var: str) -> None:
     )
 
 
+CLOSING = "closing connections"  # port_owner: only TIME_WAIT sockets hold the port
+
+
 def port_owner(port: int) -> str:
-    """Describe the process listening on `port`, or '' when it cannot be seen."""
+    """Describe the process listening on `port`; CLOSING when no process does but closed
+    connections that used it as their local port still hold it (TIME_WAIT, up to a minute);
+    '' when it cannot be seen."""
     try:
         conns = psutil.net_connections(kind="tcp")
     except (psutil.AccessDenied, OSError):
         return ""
-    for conn in conns:
-        if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN:
+    mine = [conn for conn in conns if conn.laddr and conn.laddr.port == port]
+    for conn in mine:
+        if conn.status == psutil.CONN_LISTEN:
             return _describe_pid(conn.pid)
+    if mine and all(conn.status == psutil.CONN_TIME_WAIT for conn in mine):
+        return CLOSING
     return ""
 
 

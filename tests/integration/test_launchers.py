@@ -167,6 +167,29 @@ def test_redis_port_in_use(tmp_path: Path) -> None:
             redis_service.start(redis_service.RedisConfig(home=tmp_path, port=port))
 
 
+def test_a_port_held_only_by_a_closing_connection_says_so_and_when_it_frees(
+    tmp_path: Path,
+) -> None:
+    """The default ports can be an outgoing connection's local port: once it closed, the
+    port stays taken (TIME_WAIT) for up to a minute with no process to stop."""
+    port = free_port()
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        client = socket.socket()
+        client.bind(("127.0.0.1", port))  # as the system picks a connection's local port
+        client.connect(server.getsockname())
+        accepted, _ = server.accept()
+        client.close()  # the side that closes first keeps the port in TIME_WAIT
+        accepted.close()
+    with pytest.raises(PortInUseError) as caught:
+        redis_service.start(redis_service.RedisConfig(home=tmp_path, port=port))
+    message = caught.value.render()
+    assert f"port {port} on 127.0.0.1 is held by a connection that is closing" in message
+    assert "run it again in a minute" in message
+    assert "SANDBOX_REDIS_PORT=<port>" in message
+
+
 def test_redis_missing_binary(tmp_path: Path) -> None:
     config = redis_service.RedisConfig(home=tmp_path, port=free_port(), binary=tmp_path / "nope")
     with pytest.raises(BinaryNotFoundError, match="does not exist"):
