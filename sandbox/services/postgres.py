@@ -46,7 +46,7 @@ PRIVATE_ROOT = Path("/var/tmp/cloud-sandbox-postgres")  # noqa: S108 - reachable
 @dataclass(frozen=True)
 class PostgresConfig:
     home: Path
-    port: int = 55432
+    port: int = 15432
     bin_dir: Path | None = None
     start_timeout: float = 30.0
 
@@ -264,7 +264,7 @@ def start_from(settings: Settings) -> ServerProcess:
 DEFINITION = ServiceDef(
     name=SERVICE,
     title="PostgreSQL",
-    default_port=55432,
+    default_port=15432,
     launch=start_from,
     readiness=lambda s: readiness(s.postgres_port, s.postgres_bin_dir),
     url=url,

@@ -28,7 +28,7 @@ PATH_CANDIDATES = ("redis-server", "valkey-server")
 @dataclass(frozen=True)
 class RedisConfig:
     home: Path
-    port: int = 56379
+    port: int = 16379
     binary: Path | None = None
     start_timeout: float = 15.0
 
@@ -126,7 +126,7 @@ def start_from(settings: Settings) -> ServerProcess:
 DEFINITION = ServiceDef(
     name=SERVICE,
     title="Redis",
-    default_port=56379,
+    default_port=16379,
     launch=start_from,
     readiness=lambda s: readiness(s.redis_port),
     url=url,

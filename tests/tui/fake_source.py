@@ -217,11 +217,11 @@ class FakeSource:
 
 
 def fake_status(backend: str, running: bool) -> StackStatus:
-    ports = {"aws": 4566, "postgres": 55432, "redis": 56379, "app": 8080}
+    ports = {"aws": 4566, "postgres": 15432, "redis": 16379, "app": 8080}
     urls = {
         "aws": "http://127.0.0.1:4566",
-        "redis": "redis://127.0.0.1:56379/0",
-        "postgres": "postgresql://sandbox:sandbox@127.0.0.1:55432/sandbox",
+        "redis": "redis://127.0.0.1:16379/0",
+        "postgres": "postgresql://sandbox:sandbox@127.0.0.1:15432/sandbox",
         "app": "http://127.0.0.1:8080",
     }
     services = {}

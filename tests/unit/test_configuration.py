@@ -51,7 +51,7 @@ def test_app_never_prints_a_database_password() -> None:
 
 def test_sandbox_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings.from_env({})
-    assert (settings.postgres_port, settings.redis_port, settings.app_port) == (55432, 56379, 8080)
+    assert (settings.postgres_port, settings.redis_port, settings.app_port) == (15432, 16379, 8080)
     assert settings.aws_port == 4566
     assert settings.home.name == ".sandbox"
 
