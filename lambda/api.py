@@ -8,7 +8,6 @@ import os
 import uuid
 from typing import Any
 
-import boto3
 from log import log_event
 from store import put_event, query_by_type
 
@@ -75,6 +74,8 @@ def _json_body(raw: str | None, base64_encoded: bool) -> dict[str, Any]:
 
 @functools.cache
 def _sns() -> Any:
+    import boto3  # here, not at the top: the unit tests never load the SDK (see store.py)
+
     return boto3.client("sns")
 
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import unquote_plus
 
-from boto3.dynamodb.types import TypeDeserializer
+from attribute_values import plain
 from log import log_event
 from store import deterministic_id, put_event
 
@@ -104,20 +104,15 @@ def handle_dynamodb(event: dict[str, Any]) -> dict[str, int]:
             "table": record.get("eventSourceARN", "").split("/")[1]
             if "/" in record.get("eventSourceARN", "")
             else "",
-            "keys": _plain(change.get("Keys", {})),
-            "new_image": _plain(change.get("NewImage", {})),
-            "old_image": _plain(change.get("OldImage", {})),
+            "keys": plain(change.get("Keys", {})),
+            "new_image": plain(change.get("NewImage", {})),
+            "old_image": plain(change.get("OldImage", {})),
         }
         event_type = f"dynamodb:{record['eventName']}"
         stored += put_event(
             deterministic_id("ddb", record["eventID"]), event_type, "aws:dynamodb", data
         )
     return {"stored": stored}
-
-
-def _plain(image: dict[str, Any]) -> dict[str, Any]:
-    deserializer = TypeDeserializer()
-    return {key: deserializer.deserialize(value) for key, value in image.items()}
 
 
 def _maybe_json(text: str) -> Any:

@@ -9,14 +9,16 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import boto3
-from botocore.exceptions import ClientError
 from log import log_event
 
 
 @functools.cache
 def _table() -> Any:
     # Built on first use, not at import: the endpoint and table come from the environment.
+    # The SDK is imported here too: the unit tests, which replace put_event, then never load
+    # it (importing boto3 is most of a test run's time, and a pipeline runs them often).
+    import boto3
+
     return boto3.resource("dynamodb").Table(os.environ["EVENTS_TABLE"])
 
 
@@ -41,8 +43,11 @@ def put_event(event_id: str, event_type: str, source: str, data: Any, timestamp:
         "processed": True,
         "processed_at": now(),
     }
+    table = _table()
+    from botocore.exceptions import ClientError  # loaded with the SDK by _table()
+
     try:
-        _table().put_item(Item=item, ConditionExpression="attribute_not_exists(event_id)")
+        table.put_item(Item=item, ConditionExpression="attribute_not_exists(event_id)")
     except ClientError as err:
         if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
             log_event("duplicate ignored", event_id=event_id, event_type=event_type)

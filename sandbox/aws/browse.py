@@ -13,9 +13,10 @@ if TYPE_CHECKING:
 
 
 def plain(item: dict[str, Any]) -> dict[str, Any]:
-    """A DynamoDB item as plain Python (numbers as int or float)."""
+    """A DynamoDB item as plain, JSON-ready Python: numbers as int or float, sets as lists,
+    binary as base64 text (as the AWS CLI and console show it)."""
     deserializer = _deserializer()
-    return {key: _number(deserializer.deserialize(value)) for key, value in item.items()}
+    return {key: _readable(deserializer.deserialize(value)) for key, value in item.items()}
 
 
 @functools.cache
@@ -25,15 +26,20 @@ def _deserializer() -> TypeDeserializer:
     return TypeDeserializer()
 
 
-def _number(value: Any) -> Any:
+def _readable(value: Any) -> Any:
+    import base64
     from decimal import Decimal
+
+    from boto3.dynamodb.types import Binary
 
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Binary):  # its str() is bytes: json.dumps(default=str) fails on it
+        return base64.b64encode(bytes(value)).decode()  # type: ignore[call-overload]  # stubs: str
     if isinstance(value, dict):
-        return {k: _number(v) for k, v in value.items()}
+        return {k: _readable(v) for k, v in value.items()}
     if isinstance(value, list | set):
-        return [_number(v) for v in value]
+        return [_readable(v) for v in value]
     return value
 
 

@@ -45,7 +45,7 @@ def lambda_modules() -> Iterator[None]:
     """Import the processor's modules by path (`lambda` is a keyword), then forget them."""
     import sys
 
-    names = ("handler", "api", "sources", "store", "log")
+    names = ("handler", "api", "sources", "store", "log", "attribute_values")
     sys.path.insert(0, str(LAMBDA_DIR))
     yield
     sys.path.remove(str(LAMBDA_DIR))

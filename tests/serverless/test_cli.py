@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.aws.clients import client
 from sandbox.aws.deploy import DeployResult
 from sandbox.stack.embedded import EmbeddedBackend
 from tests.helpers import wait_for
@@ -61,6 +62,18 @@ def test_browsers(stack_env: dict[str, str]) -> None:
     assert {"bucket": "sandbox-uploads"} in buckets
     items = json.loads(run(stack_env, "ddb", "scan", "--json", "--limit", "5").stdout)
     assert isinstance(items, list)
+
+
+def test_a_binary_attribute_is_shown_not_a_traceback(
+    stack_env: dict[str, str], aws_endpoint: str
+) -> None:
+    item = {"order_id": {"S": "cli-binary"}, "blob": {"B": b"\x00\xff"}, "ids": {"NS": ["1"]}}
+    client("dynamodb", aws_endpoint).put_item(TableName="sandbox-orders", Item=item)
+    for json_flag in ((), ("--json",)):
+        shown = run(stack_env, "ddb", "scan", "--table", "sandbox-orders", *json_flag)
+        assert shown.returncode == 0, shown.stderr
+        assert "cli-binary" in shown.stdout
+        assert '"AP8="' in shown.stdout  # base64, as the AWS CLI shows it
 
 
 def test_sample_then_invoke_from_stdin(stack_env: dict[str, str]) -> None:

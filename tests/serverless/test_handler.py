@@ -3,8 +3,11 @@ running emulator's real events table (the function is loaded by path: `lambda` i
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +16,7 @@ import pytest
 from sandbox.aws.deploy import DeployResult
 from sandbox.aws.names import Names
 from sandbox.aws.samples import sample
-from tests.serverless.conftest import items_mentioning
+from tests.serverless.conftest import LAMBDA_DIR, items_mentioning
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -115,3 +118,38 @@ def test_no_client_is_built_at_import(
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
     module = importlib.import_module("handler")  # must not connect or read the table name
     assert callable(module.handler)
+
+
+def test_the_sdk_is_loaded_only_when_the_handler_first_talks_to_aws() -> None:
+    """The unit tests (lab 05 runs them in every pipeline) replace the writes: importing the
+    handler must not import boto3, most of a test run's time."""
+    script = (
+        f"import sys; sys.path.insert(0, {str(LAMBDA_DIR)!r}); import handler; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
+
+
+def test_a_stream_image_with_binary_sets_and_nesting_is_stored(
+    handler: Handler, aws_endpoint: str
+) -> None:
+    blob = base64.b64encode(b"\x00\xffpng").decode()
+    image = {
+        "order_id": {"S": "ddb-binary-unit"},
+        "thumbnail": {"B": blob},
+        "tags": {"SS": ["a", "b"]},
+        "lines": {"L": [{"M": {"sku": {"S": "x"}, "qty": {"N": "2"}}}]},
+    }
+    record = {
+        "eventSource": "aws:dynamodb", "eventID": "binary-unit-1", "eventName": "INSERT",
+        "eventSourceARN": "arn:aws:dynamodb:us-east-1:000000000000:table/orders/stream/1",
+        "dynamodb": {"Keys": {"order_id": image["order_id"]}, "NewImage": image},
+    }  # fmt: skip
+    assert handler({"Records": [record]}, Context()) == {"stored": 1}
+    [item] = stored(aws_endpoint, "ddb-binary-unit")
+    new = item["data"]["new_image"]
+    assert base64.b64decode(new["thumbnail"]) == b"\x00\xffpng"
+    assert sorted(new["tags"]) == ["a", "b"]
+    assert new["lines"] == [{"sku": "x", "qty": 2}]
