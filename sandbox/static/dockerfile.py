@@ -66,6 +66,9 @@ def one_per_mistake(ours: list[Finding], theirs: list[Finding]) -> list[Finding]
 
 def _dockerfile_path(path: Path) -> Path:
     file = path / "Dockerfile" if path.is_dir() else path
+    if file.exists() and not file.is_file():
+        raise CannotCheckError(f"{file} is not a file (a device or a pipe?)",
+                               "give the path of your Dockerfile")  # fmt: skip
     if not file.is_file():
         raise CannotCheckError(f"{file} does not exist", "give the path of your Dockerfile")
     return file

@@ -40,6 +40,9 @@ def load(path: Path) -> Loaded:
         raise CannotCheckError(f"{path} does not exist", "give the folder of your manifests")
     if path.is_file():
         return _kustomized(path, set()) if path.name in KUSTOMIZATION_NAMES else _file(path)
+    if not path.is_dir():
+        raise CannotCheckError(f"{path} is neither a folder nor a file (a device or a pipe?)",
+                               "give the folder of your manifests, or one YAML file")  # fmt: skip
     kustomization = find_kustomization(path)
     return _kustomized(kustomization, set()) if kustomization else _folder(path)
 

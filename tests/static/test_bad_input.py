@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +35,15 @@ def test_missing_path_cannot_be_checked() -> None:
         check_manifests(INPUT / "nope")
     with pytest.raises(CannotCheckError, match="does not exist"):
         check_dockerfile(INPUT / "Dockerfile.nope")
+
+
+def test_a_pipe_or_device_cannot_be_checked_and_says_what_it_is(tmp_path: Path) -> None:
+    fifo = tmp_path / "manifests.fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(CannotCheckError, match="neither a folder nor a file"):
+        check_manifests(fifo)  # used to list it as a folder: NotADirectoryError
+    with pytest.raises(CannotCheckError, match="is not a file"):
+        check_dockerfile(Path(os.devnull))  # never opened: reading a pipe could wait for good
 
 
 def test_empty_folder_cannot_be_checked(tmp_path: Path) -> None:
