@@ -48,6 +48,9 @@ class RunOptions:
     # `needs` order. For a reporter that prints nothing (a grader): a terminal's live output
     # of two jobs at once would interleave, and Ctrl-C reaches only the main thread.
     parallel: bool = False
+    # Folders put first on every step's PATH, even before what setup-python or $GITHUB_PATH
+    # add there: a grader's warm `sandbox` (sandbox/warmcli), which must be the one steps find.
+    first_on_path: tuple[str, ...] = ()
 
 
 def run_workflow(workflow: Workflow, options: RunOptions, reporter: Reporter) -> RunResult:
@@ -136,6 +139,7 @@ def _start(
         reporter=reporter,
         github=github_context(info, payload),
         inputs=inputs,
+        first_on_path=options.first_on_path,
     )
     run.workflow_env = _workflow_env(run)
     return run

@@ -43,6 +43,7 @@ class RunState:
     results: dict[str, list[JobResult]] = field(default_factory=dict)
     workflow_env: dict[str, str] = field(default_factory=dict)
     cancelled: bool = False
+    first_on_path: tuple[str, ...] = ()  # RunOptions.first_on_path
 
     def needs(self, job: Job) -> dict[str, Any]:
         from sandbox.pipeline.results import combined

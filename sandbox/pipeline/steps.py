@@ -196,8 +196,9 @@ def _process_env(
     env.update(files.variables())
     env["GITHUB_JOB"] = leg.job.id
     env["GITHUB_ACTION"] = step.id or f"__run_{step.index + 1}"
-    if leg.added_path:
-        env["PATH"] = os.pathsep.join([*leg.added_path, env.get("PATH", "")])
+    first = [*leg.run.first_on_path, *leg.added_path]
+    if first:
+        env["PATH"] = os.pathsep.join([*first, env.get("PATH", "")])
     return env
 
 

@@ -24,7 +24,7 @@ from sandbox.labs.checks.base import CheckContext, Status
 from sandbox.labs.runner import evaluate_once
 from sandbox.stack.embedded import EmbeddedBackend
 from sandbox.stack.model import State
-from tests.conftest import LAMBDA_DIR, stack_settings
+from tests.conftest import LAMBDA_DIR, REPO, stack_settings
 
 REGISTRY = builtin_registry()
 GOOD_CHANGE = {"path": "lambda/api.py", "replace": "MAX_LIMIT = 100", "with": "MAX_LIMIT = 200"}
@@ -215,6 +215,30 @@ def test_a_plant_that_does_not_apply_is_unknown(stack: EmbeddedBackend, tmp_path
     status, message = check(on_stack(stack, folder), plant=plant, change="a note")
     assert status is Status.UNKNOWN
     assert message.startswith("a note cannot be planted: note.txt does not contain 'original'")
+
+
+WARM = """
+    build:
+      runs-on: ubuntu-latest
+      steps:
+        - uses: actions/setup-python@v5
+        - name: The sandbox steps find is the grader's warm one
+          run: case "$(command -v sandbox)" in */sandbox-warm-cli-*/sandbox) ;; *) exit 1 ;; esac
+        - run: sandbox check dockerfile Dockerfile
+"""
+
+
+@pytest.mark.slow
+def test_a_graded_run_calls_the_warm_sandbox(stack: EmbeddedBackend, tmp_path: Path) -> None:
+    folder = workspace(tmp_path, WARM)
+    shutil.copy(REPO / "labs" / "05-cicd" / "starter" / "app" / "Dockerfile", folder)
+    status, message = check(on_stack(stack, folder))
+    assert status is Status.PASSED, message
+    (folder / "Dockerfile").write_text("FROM python:latest\n")  # findings: exit 1, run fails
+    status, message = check(on_stack(stack, folder))
+    assert status is Status.FAILED
+    assert "step `Run sandbox check dockerfile Dockerfile`" in message
+    assert "Dockerfile: failed" in message  # what the warm call printed reached the log
 
 
 PUBLISH = """

@@ -79,6 +79,7 @@ def run_yaml(repo: Path, settings: Settings) -> Runner:
         job: str | None = None,
         env: Mapping[str, str] | None = None,
         parallel: bool = False,
+        first_on_path: tuple[str, ...] = (),
     ) -> Ran:
         path = write_workflow(repo, text)
         host_env = {k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}
@@ -89,6 +90,7 @@ def run_yaml(repo: Path, settings: Settings) -> Runner:
             event=event,
             job=job,
             parallel=parallel,
+            first_on_path=first_on_path,
         )
         printed = io.StringIO()
         reporter = QuietReporter() if parallel else TextReporter(printed)

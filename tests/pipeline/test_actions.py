@@ -196,3 +196,25 @@ def test_a_new_stand_in_is_one_entry_in_the_actions_table(run_yaml: Runner) -> N
               - run: echo "${{ steps.hi.outputs.greeting }}!"
     """)
     assert "| hello class!" in ran.output
+
+
+def test_a_folder_first_on_path_stays_first_after_setup_python_and_github_path(
+    run_yaml: Runner, tmp_path: Path
+) -> None:
+    """RunOptions.first_on_path (a grader's warm `sandbox`) is found before what the run's
+    own steps put first."""
+    warm = tmp_path / "warm"
+    warm.mkdir()
+    (warm / "sandbox").write_text("#!/bin/sh\necho warm\n")
+    (warm / "sandbox").chmod(0o755)
+    ran = run_yaml("""
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/setup-python@v5
+              - run: echo "$RUNNER_TEMP" >> "$GITHUB_PATH"
+              - run: sandbox
+    """, first_on_path=(str(warm),))  # fmt: skip
+    assert "| warm" in ran.output

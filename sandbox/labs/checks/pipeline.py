@@ -22,7 +22,8 @@ MARK_FILE, unique to the run.
 
 Inside the run, `sandbox deploy` deploys the copy's Lambda (SANDBOX_LAMBDA_DIR), and the
 interpreter's folder comes first on PATH, so `sandbox`, `ruff` and `pytest` are this
-sandbox's. A run changes the emulator it deploys to; it is refused on a real AWS account.
+sandbox's; before it, the warm `sandbox` the runs of one grading share (sandbox/warmcli:
+the same command, without a new Python starting and importing boto3 for each call). A run changes the emulator it deploys to; it is refused on a real AWS account.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from sandbox.pipeline import (
 )
 from sandbox.pipeline.model import Workflow
 from sandbox.pipeline.results import Conclusion
+from sandbox.warmcli import shared as warm_cli
 
 NOT_COPIED = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".ruff_cache", ".sandbox")
 LOG_LINES = 3  # of the failing step, in a message
@@ -181,7 +183,9 @@ def _run_on_copy(
         copied = copy / workflow.source.file  # its path inside the workspace (_load)
         try:
             copied_workflow = load_workflow(copied, workflow.source.file)
-            result = run_workflow(copied_workflow, _options(params, ctx, copy), QuietReporter())
+            with warm_cli() as warm:
+                options = _options(params, ctx, copy, warm)
+                result = run_workflow(copied_workflow, options, QuietReporter())
         except WorkflowError as err:
             return Outcome.failed(f"with {params.change}: {err.render()}")
         code = _code_of(copy / params.lambda_dir) if params.live != "any" else ""
@@ -225,7 +229,9 @@ def _mark(lambda_dir: Path) -> None:
         (lambda_dir / MARK_FILE).write_text(f"{uuid.uuid4()}\n", encoding="utf-8")
 
 
-def _options(params: PipelineParams, ctx: CheckContext, copy: Path) -> RunOptions:
+def _options(
+    params: PipelineParams, ctx: CheckContext, copy: Path, warm: Path | None
+) -> RunOptions:
     settings = ctx.control.settings
     backend = str(getattr(ctx.control, "name", settings.backend))
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
@@ -237,6 +243,7 @@ def _options(params: PipelineParams, ctx: CheckContext, copy: Path) -> RunOption
         params.event,
         workspace=copy,
         parallel=True,  # as on GitHub: test and static at once, once lint has passed
+        first_on_path=(str(warm),) if warm else (),  # the warm `sandbox` (sandbox/warmcli)
     )
 
 
