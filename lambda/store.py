@@ -14,12 +14,14 @@ from log import log_event
 
 @functools.cache
 def _table() -> Any:
-    # Built on first use, not at import: the endpoint and table come from the environment.
-    # The SDK is imported here too: the unit tests, which replace put_event, then never load
-    # it (importing boto3 is most of a test run's time, and a pipeline runs them often).
+    # Built on first use, not at import: the endpoint and table come from the environment,
+    # read first, so that a function configured without it fails before loading the SDK.
+    # The SDK is imported here: the unit tests, which replace put_event, never load it
+    # (importing boto3 is most of a test run's time, and a pipeline runs them often).
+    name = os.environ["EVENTS_TABLE"]
     import boto3
 
-    return boto3.resource("dynamodb").Table(os.environ["EVENTS_TABLE"])
+    return boto3.resource("dynamodb").Table(name)
 
 
 def deterministic_id(*parts: object) -> str:
