@@ -23,7 +23,8 @@ MARK_FILE, unique to the run.
 Inside the run, `sandbox deploy` deploys the copy's Lambda (SANDBOX_LAMBDA_DIR), and the
 interpreter's folder comes first on PATH, so `sandbox`, `ruff` and `pytest` are this
 sandbox's; before it, the warm `sandbox` the runs of one grading share (sandbox/warmcli:
-the same command, without a new Python starting and importing boto3 for each call). A run changes the emulator it deploys to; it is refused on a real AWS account.
+the same command, without a new Python starting and importing boto3 for each call). A run
+changes the emulator it deploys to; it is refused on a real AWS account.
 """
 
 from __future__ import annotations
