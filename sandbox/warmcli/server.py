@@ -73,23 +73,35 @@ def preload(commands: list[str]) -> None:
         factory(service, endpoint_url="http://127.0.0.1:9", region_name="us-east-1", **CREDENTIALS)
 
 
+class Stopped(BaseException):
+    """Raised to leave the server's loop (a signal handler cannot end a select otherwise)."""
+
+
+def _stopped(*_: object) -> NoReturn:
+    raise Stopped
+
+
 class Server:
     def __init__(self, listener: socket.socket) -> None:
         self.listener = listener
         self.selector = selectors.DefaultSelector()
         self.running: dict[int, Running] = {}  # by pidfd
-        self.stopping = False
 
     def serve(self) -> None:
-        signal.signal(signal.SIGTERM, lambda *_: self._stop())
+        signal.signal(signal.SIGTERM, _stopped)
         self.selector.register(self.listener, selectors.EVENT_READ, "accept")
         self.selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "parent")
-        while not self.stopping:
-            for key, _ in self.selector.select():
-                try:
-                    self._handle(key)
-                except Exception:  # one call's trouble must not end the others
-                    traceback.print_exc()
+        server = os.getpid()
+        try:
+            while True:
+                for key, _ in self.selector.select():
+                    try:
+                        self._handle(key)
+                    except Exception:  # one call's trouble must not end the others
+                        traceback.print_exc()
+        except Stopped:
+            if os.getpid() != server:  # a child not yet itself: never the server's cleanup
+                os._exit(1)
         for run in list(self.running.values()):  # their shims read end of file: stopped
             _kill(run.pid)
             os.waitpid(run.pid, 0)
@@ -98,15 +110,12 @@ class Server:
     def _handle(self, key: selectors.SelectorKey) -> None:
         if key.data == "accept":
             self._accept()
-        elif key.data == "parent":
-            self._stop()
+        elif key.data == "parent":  # end of file: whoever started the server is gone
+            raise Stopped
         elif key.data == "ended":
             self._ended(self.running[key.fd])
         else:
             self._shim_gone(key.data)
-
-    def _stop(self) -> None:
-        self.stopping = True
 
     def _accept(self) -> None:
         conn, _ = self.listener.accept()
@@ -196,6 +205,8 @@ def _kill(pid: int) -> None:
 
 def run_command(request: dict[str, Any], fds: list[int]) -> NoReturn:
     """In the child: take the shim's place, run `sandbox ARGS`, exit as the script would."""
+    for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(number, signal.SIG_DFL)
     os.setsid()
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
@@ -205,8 +216,6 @@ def run_command(request: dict[str, Any], fds: list[int]) -> NoReturn:
     os.environ.clear()
     os.environ.update(request["env"])
     tempfile.tempdir = None  # found again from this environment's TMPDIR
-    for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
-        signal.signal(number, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     _reopen_streams()
     sys.argv = ["sandbox", *request["argv"]]

@@ -120,12 +120,17 @@ def test_a_killed_shim_takes_its_command_with_it(warm: warmcli.WarmCli, tmp_path
     assert wait_for(lambda: children(warm) == [], 20)
 
 
+@pytest.mark.parametrize("how", ["stop", "sigterm"])
 def test_stopping_the_server_ends_its_commands_and_says_so(
-    warm: warmcli.WarmCli, tmp_path: Path
+    warm: warmcli.WarmCli, tmp_path: Path, how: str
 ) -> None:
     shim = waiting_call(warm, tmp_path)
     [command] = children(warm)
-    warmcli.stop(warm)
+    if how == "stop":
+        warmcli.stop(warm)  # its stdin closed, as when the grading ends
+    else:
+        warm.server.send_signal(signal.SIGTERM)
+        warm.server.wait(20)
     _, err = shim.communicate(timeout=20)
     assert shim.returncode == 1
     assert "the warm CLI server stopped before the command ended" in err
