@@ -67,10 +67,11 @@ def preload(commands: list[str]) -> None:
     import boto3
 
     from sandbox.aws.clients import CREDENTIALS
+    from sandbox.aws.names import REGION
 
     factory: Any = boto3.client  # typed per service by the stubs; here the name is a variable
     for service in AWS_SERVICES:  # made and dropped: what stays is the loaded models
-        factory(service, endpoint_url="http://127.0.0.1:9", region_name="us-east-1", **CREDENTIALS)
+        factory(service, endpoint_url="http://127.0.0.1:9", region_name=REGION, **CREDENTIALS)
 
 
 class Stopped(BaseException):
@@ -181,15 +182,24 @@ def _read_request(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
     if len(header) != 4 or len(fds) != 3:
         _close(fds)
         raise ValueError("a request is 4 bytes of length and three file descriptors")
-    size = struct.unpack("!I", header)[0]
+    try:
+        body = _read_body(conn, struct.unpack("!I", header)[0])
+    except (OSError, ValueError):
+        _close(fds)  # not the child's: nothing will use them
+        raise
+    conn.settimeout(None)
+    return body, fds
+
+
+def _read_body(conn: socket.socket, size: int) -> dict[str, Any]:
     body = b""
     while len(body) < size:
         chunk = conn.recv(size - len(body))
         if not chunk:
             raise ValueError("the request ended early")
         body += chunk
-    conn.settimeout(None)
-    return json.loads(body), fds
+    loaded: dict[str, Any] = json.loads(body)
+    return loaded
 
 
 def _close(fds: list[int]) -> None:
