@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from sandbox import atomicfile
 from sandbox.faults.model import ApiError, ProxyConfig, proxy_to_create
 
 log = logging.getLogger("sandbox.faults")
@@ -38,11 +38,8 @@ class StateStore:
     def save(self, proxies: Iterable[ProxyConfig]) -> None:
         kept = [{"name": p.name, "listen": p.listen, "upstream": p.upstream} for p in proxies]
         data = {"version": FORMAT_VERSION, "proxies": kept}
-        temporary = self.path.with_name(self.path.name + ".tmp")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_text(json.dumps(data, indent=2) + "\n")
-            os.replace(temporary, self.path)
+            atomicfile.write_text(self.path, json.dumps(data, indent=2) + "\n")
         except OSError as err:
             # The proxies still work; only a restart would forget them. Say so, don't fail.
             log.error("faults: cannot write the state file %s: %s", self.path, err.strerror)

@@ -21,18 +21,14 @@ class Revealed:
 def next_hint(lab: Lab, home: Path, check_id: str | None = None) -> Revealed | None:
     """The next hint for `check_id`, or for the first check not yet passed; None when none
     are left. Revealing it costs the hint's points on that check."""
-    store = ProgressStore(home)
-    progress = store.get(lab.id)
-    check = _target(lab, check_id, progress.passed, progress.hints)
-    if check is None:
-        return None
-    shown = progress.hints.get(check.id, 0)
-    if shown >= len(check.hints):
-        return None
-    hint = check.hints[shown]
-    progress.hints[check.id] = shown + 1
-    progress.hint_cost[check.id] = progress.hint_cost.get(check.id, 0) + hint.cost
-    store.save(lab.id, progress)
+    with ProgressStore(home).update(lab.id) as progress:
+        check = _target(lab, check_id, progress.passed, progress.hints)
+        shown = progress.hints.get(check.id, 0) if check else 0
+        if check is None or shown >= len(check.hints):
+            return None
+        hint = check.hints[shown]
+        progress.hints[check.id] = shown + 1
+        progress.hint_cost[check.id] = progress.hint_cost.get(check.id, 0) + hint.cost
     return Revealed(check, hint, shown + 1, len(check.hints) - shown - 1)
 
 

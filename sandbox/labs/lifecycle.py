@@ -65,10 +65,8 @@ def start_lab(
 ) -> tuple[ws.StartInfo, Switch]:
     """Copy the starter, record the start, and make a running stack run the learner's code."""
     info = ws.start(lab, settings.home, force)
-    store = progress_store.ProgressStore(settings.home)
-    progress = store.get(lab.id)
-    progress.started_at = progress.started_at or time.time()
-    store.save(lab.id, progress)
+    with progress_store.ProgressStore(settings.home).update(lab.id) as progress:
+        progress.started_at = progress.started_at or time.time()
     if lab.lab_services:
         specs = lab_services.resolve(lab, info.workspace, settings)
         labservices.replace_lab(settings.home, lab.id, specs)

@@ -1,15 +1,20 @@
-"""Progress kept in the state dir (`<home>/labs/progress.json`), surviving restarts."""
+"""Progress kept in the state dir (`<home>/labs/progress.json`), surviving restarts.
+
+Every change is a locked read-modify-write (`update`): a hint revealed in the TUI while a
+`--watch` grader runs is kept by both, not overwritten by whichever writes last.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox import atomicfile
 from sandbox.errors import StateError
 
 
@@ -44,22 +49,32 @@ class ProgressStore:
     def get(self, lab_id: str) -> LabProgress:
         return self.load().get(lab_id, LabProgress())
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[dict[str, LabProgress]]:
+        """Every lab's progress, written back when the block ends (not when it raises);
+        other writers wait meanwhile, so keep the block short."""
+        with atomicfile.locked(self.file):
+            everything = self.load()
+            yield everything
+            self._write(everything)
+
+    @contextlib.contextmanager
+    def update(self, lab_id: str) -> Iterator[LabProgress]:
+        with self.transaction() as everything:
+            yield everything.setdefault(lab_id, LabProgress())
+
     def save(self, lab_id: str, progress: LabProgress) -> None:
-        everything = self.load()
-        everything[lab_id] = progress
-        self._write({lab: asdict(p) for lab, p in everything.items()})
+        """Replace the lab's progress with `progress` (to change it, use `update`)."""
+        with self.transaction() as everything:
+            everything[lab_id] = progress
 
     def forget(self, lab_id: str) -> None:
-        everything = self.load()
-        everything.pop(lab_id, None)
-        self._write({lab: asdict(p) for lab, p in everything.items()})
+        with self.transaction() as everything:
+            everything.pop(lab_id, None)
 
-    def _write(self, data: dict[str, Any]) -> None:
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.file.parent, suffix=".json")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=2)
-        os.replace(tmp, self.file)
+    def _write(self, everything: dict[str, LabProgress]) -> None:
+        data: dict[str, Any] = {lab: asdict(p) for lab, p in everything.items()}
+        atomicfile.write_text(self.file, json.dumps(data, indent=2))
 
 
 def record_check(progress: LabProgress, score: int, max_score: int, passed: list[str]) -> None:

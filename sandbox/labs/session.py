@@ -100,13 +100,14 @@ def grade(
     ctx = context(lab, backend, folder, settings)
     prepare(lab, backend, settings, ctx)
     store = progress_store.ProgressStore(settings.home)
-    progress = store.get(lab.id)
-    report = run_lab(lab, registry, ctx, step, progress.hint_cost, listener)
+    # Hints revealed while the checks run are charged at the next grading, and kept.
+    hint_cost = store.get(lab.id).hint_cost
+    report = run_lab(lab, registry, ctx, step, hint_cost, listener)
     report.provenance = stamp(lab)
     passed = [r.id for r in report.results if r.status is Status.PASSED]
-    if step is None:
-        progress_store.record_check(progress, report.score, report.max_score, passed)
-    else:  # one step's score says nothing about the lab's
-        progress.passed = sorted(set(progress.passed) | set(passed))
-    store.save(lab.id, progress)
+    with store.update(lab.id) as progress:
+        if step is None:
+            progress_store.record_check(progress, report.score, report.max_score, passed)
+        else:  # one step's score says nothing about the lab's
+            progress.passed = sorted(set(progress.passed) | set(passed))
     return report

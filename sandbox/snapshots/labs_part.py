@@ -30,11 +30,9 @@ def restore(home: Path, unpacked: Path) -> None:
     saved = unpacked / FOLDER / PROGRESS
     if not saved.is_file():
         return
-    store = ProgressStore(home)
-    current = store.load()
-    for lab_id, entry in json.loads(saved.read_text()).items():
-        theirs = LabProgress(**entry)
-        store.save(lab_id, merged(current.get(lab_id), theirs))
+    with ProgressStore(home).transaction() as current:
+        for lab_id, entry in json.loads(saved.read_text()).items():
+            current[lab_id] = merged(current.get(lab_id), LabProgress(**entry))
 
 
 def merged(mine: LabProgress | None, theirs: LabProgress) -> LabProgress:

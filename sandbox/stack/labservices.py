@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox import atomicfile
 from sandbox.config import Settings
 from sandbox.errors import SandboxError, StateError
 from sandbox.readiness import HttpCheck
@@ -95,18 +95,15 @@ def signature(home: Path) -> tuple[int, int] | None:
 
 def write(home: Path, specs: Iterable[LabServiceSpec]) -> None:
     """Atomically, so the supervisor never reads half a file."""
-    home.mkdir(parents=True, exist_ok=True)
     entries = [{**asdict(spec), "env": dict(spec.env)} for spec in specs]
-    fd, tmp = tempfile.mkstemp(dir=home, prefix=".lab-services-", suffix=".json")
-    with os.fdopen(fd, "w") as handle:
-        json.dump({"services": entries}, handle, indent=2)
-    os.replace(tmp, path(home))
+    atomicfile.write_text(path(home), json.dumps({"services": entries}, indent=2))
 
 
 def replace_lab(home: Path, lab: str, specs: Iterable[LabServiceSpec]) -> None:
     """Set `lab`'s services (none: remove them), keeping other labs' services."""
-    kept = [spec for spec in read(home).values() if spec.lab != lab]
-    write(home, [*kept, *specs])
+    with atomicfile.locked(path(home)):
+        kept = [spec for spec in read(home).values() if spec.lab != lab]
+        write(home, [*kept, *specs])
 
 
 def launch(spec: LabServiceSpec, settings: Settings) -> ServerProcess:

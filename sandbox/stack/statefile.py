@@ -1,15 +1,14 @@
 """The stack's state file (`<home>/stack.json`): written by the supervisor, read by commands.
 
-Writes are atomic (temp file + rename), so a reader never sees half a file.
+Writes are atomic (`sandbox.atomicfile`), so a reader never sees half a file.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from sandbox import atomicfile
 from sandbox.errors import StateError
 from sandbox.stack.model import ServiceStatus, StackStatus
 
@@ -21,12 +20,7 @@ def path(home: Path) -> Path:
 
 
 def write(home: Path, status: StackStatus) -> None:
-    home.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(status.to_dict(), indent=2)
-    fd, tmp = tempfile.mkstemp(dir=home, prefix=".stack-", suffix=".json")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(data)
-    os.replace(tmp, path(home))
+    atomicfile.write_text(path(home), json.dumps(status.to_dict(), indent=2))
 
 
 def read(home: Path) -> StackStatus | None:
