@@ -12,7 +12,7 @@ import click
 
 from sandbox import __version__
 from sandbox.cli_lazy import Lazy, LazyGroup
-from sandbox.config import BACKENDS
+from sandbox.config import BACKENDS, withhold_grader_key
 from sandbox.errors import SandboxError
 
 # name -> "module:attribute" and the first sentence of the command's help, which `sandbox --help`
@@ -150,6 +150,7 @@ def cli(ctx: click.Context, backend: str | None) -> None:
     """A local cloud teaching sandbox: an AWS emulator, PostgreSQL, Redis and a Flask app.
 
     With no command, opens the terminal UI (in a terminal) or prints this help."""
+    withhold_grader_key()
     ctx.obj = {"backend": backend}
     if ctx.invoked_subcommand is None:
         if sys.stdin.isatty() and sys.stdout.isatty():

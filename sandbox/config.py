@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,6 +12,21 @@ from urllib.parse import urlsplit
 from sandbox.errors import ConfigError
 
 BACKENDS = ("embedded", "compose", "external")
+GRADER_KEY = "SANDBOX_GRADER_KEY"
+_withheld: dict[str, str] = {}  # the grader key, once taken out of the environment
+
+
+def withhold_grader_key(environ: MutableMapping[str, str] = os.environ) -> None:
+    """Take the instructor's key out of this process's environment, keeping it for Settings.
+
+    Every process the sandbox starts inherits the environment: the stack, the learner's app
+    and Lambda, a workflow's steps, the learner's tests. The learner's code must not read
+    the key a forged report would be signed with. The CLI calls this before any command."""
+    key = environ.pop(GRADER_KEY, None)
+    if key:
+        _withheld[GRADER_KEY] = key
+    else:
+        _withheld.pop(GRADER_KEY, None)
 
 
 @dataclass(frozen=True)
@@ -55,7 +70,7 @@ class Settings:
             docker=env.get("SANDBOX_DOCKER", "").strip() or "docker",
             aws_emulator=_emulator(env),
             compose_files=_compose_files(env),
-            grader_key=env.get("SANDBOX_GRADER_KEY") or None,
+            grader_key=env.get(GRADER_KEY) or _withheld.get(GRADER_KEY),
             snapshot_dir=_optional_dir(env, "SANDBOX_SNAPSHOT_DIR"),
             **_external_urls(env),
         )

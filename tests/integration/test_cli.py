@@ -87,10 +87,13 @@ def cli_env(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 @pytest.mark.slow
 def test_up_status_logs_down(cli_env: dict[str, str]) -> None:
-    started = run(cli_env, "up", "--json")
+    started = run({**cli_env, "SANDBOX_GRADER_KEY": "instructor-key"}, "up", "--json")
     assert started.returncode == 0, started.stderr
     status = json.loads(started.stdout)
     assert status["all_healthy"] is True
+    for service in status["services"].values():  # the learner's app runs among them
+        environ = Path(f"/proc/{service['pid']}/environ").read_bytes()
+        assert b"SANDBOX_GRADER_KEY" not in environ, service
     assert requests.get(status["services"]["app"]["url"] + "/ready", timeout=5).status_code == 200
 
     again = run(cli_env, "up")

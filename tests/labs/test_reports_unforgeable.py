@@ -231,3 +231,29 @@ def test_github_format_writes_the_result_for_the_classroom_reporter(
     test = result["tests"][0]
     assert set(test) >= {"name", "status", "score", "max_score", "message", "test_code"}
     assert sum(t["score"] for t in result["tests"]) < 100
+
+
+PEEK = """\
+name: CI
+on: push
+jobs:
+  peek:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "key=${SANDBOX_GRADER_KEY:-withheld}"
+"""
+
+
+def test_the_learners_workflow_cannot_read_the_instructors_key(
+    learner: dict[str, str], tmp_path: Path
+) -> None:
+    # Lab 05 runs the learner's workflow this way; the learner's app, Lambda and tests are
+    # started by the same command-line process, and inherit the same environment.
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ci.yml").write_text(PEEK)
+    signing = {**learner, "SANDBOX_GRADER_KEY": "instructor-key"}
+    ran = run(signing, "pipeline", "run", cwd=repo)
+    assert ran.returncode == 0, ran.stderr
+    assert "key=withheld" in ran.stdout
+    assert "instructor-key" not in ran.stdout + ran.stderr
