@@ -17,9 +17,10 @@ from sandbox import atomicfile
 from sandbox.config import Settings
 from sandbox.labs import loader, session
 from sandbox.labs import workspace as ws
+from sandbox.labs.checks.base import Status
 from sandbox.labs.hints import next_hint
 from sandbox.labs.model import CheckSpec
-from sandbox.labs.progress import ProgressStore
+from sandbox.labs.progress import LabProgress, ProgressStore
 from sandbox.labs.runner import CheckResult
 
 LAB = "02-containers-kubernetes"
@@ -53,10 +54,31 @@ def test_a_hint_revealed_while_the_lab_is_graded_is_kept_and_charged_next_time(
     assert after.score == lab.total_points - revealed[0]
 
 
+def test_a_grading_with_the_stack_down_keeps_the_last_score_and_adds_what_passed(
+    learner: dict[str, str],
+) -> None:
+    lab, registry = loader.load("01-twelve-factor")
+    workspace = ws.start(lab, Path(learner["SANDBOX_HOME"])).workspace
+    settings = Settings.from_env(learner)  # now pointed at the workspace
+    earned = LabProgress(last_score=80, best_score=80, max_score=lab.total_points,
+                         passed=["ready"])  # fmt: skip
+    ProgressStore(settings.home).save(lab.id, earned)
+    ws.copy_tree(lab.folder / "solution", workspace, force=True)
+
+    report = session.grade(lab, registry, settings, workspace=workspace)  # no stack running
+    assert report.exit_code == 2
+    assert report.unreachable
+    kept = ProgressStore(settings.home).get(lab.id)
+    assert (kept.last_score, kept.best_score) == (80, 80)
+    passed_now = {r.id for r in report.results if r.status is Status.PASSED}
+    assert kept.passed == sorted(passed_now | {"ready"})
+
+
 WRITER = """
 import sys
 from pathlib import Path
-from sandbox.labs.progress import ProgressStore
+from sandbox.labs.checks.base import Status
+from sandbox.labs.progress import LabProgress, ProgressStore
 
 store, name = ProgressStore(Path(sys.argv[1])), sys.argv[2]
 for _ in range(int(sys.argv[3])):
@@ -89,7 +111,6 @@ def test_a_write_that_fails_leaves_the_old_file_whole_and_no_temporary_file(
 
 
 def test_progress_restored_from_a_snapshot_merges_under_the_same_lock(tmp_path: Path) -> None:
-    from sandbox.labs.progress import LabProgress
     from sandbox.snapshots import labs_part
 
     home, unpacked = tmp_path / "home", tmp_path / "unpacked"
