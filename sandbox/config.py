@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sandbox import atomicfile
 from sandbox.errors import ConfigError
 
 BACKENDS = ("embedded", "compose", "external")
@@ -228,9 +229,8 @@ def read_overrides(home: Path) -> dict[str, str]:
 
 def write_overrides(home: Path, **dirs: Path | None) -> None:
     """Point the app service and deploy at other folders (None: back to the defaults)."""
-    home.mkdir(parents=True, exist_ok=True)
     data = {key: str(value) for key, value in dirs.items() if value is not None}
-    (home / OVERRIDES_FILE).write_text(json.dumps(data, indent=2))
+    atomicfile.write_text(home / OVERRIDES_FILE, json.dumps(data, indent=2))
 
 
 def _optional_dir(env: Mapping[str, str], name: str) -> Path | None:

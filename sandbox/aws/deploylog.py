@@ -15,6 +15,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from sandbox import atomicfile
 from sandbox.aws.deploylock import lock_path
 
 KEPT = 400  # entries; the oldest go first (a grading needs only its own runs')
@@ -40,9 +41,7 @@ def record(endpoint: str, function: str, entry: Entry) -> None:
     """Append one entry; call it while holding the function's lock (one writer at a time)."""
     path = log_path(endpoint, function)
     lines = [*_lines(path)[-(KEPT - 1) :], json.dumps(asdict(entry))]
-    staged = path.with_suffix(".tmp")
-    staged.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    staged.replace(path)  # readers see the old file or the new one, never half of one
+    atomicfile.write_text(path, "\n".join(lines) + "\n")  # never half a file
 
 
 def by_run(endpoint: str, function: str, run: str) -> list[Entry]:

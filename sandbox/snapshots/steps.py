@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from sandbox import atomicfile
 from sandbox.config import Settings
 from sandbox.errors import SandboxError, SnapshotError
 from sandbox.labs import loader
@@ -169,9 +170,7 @@ def _fixture_marks(home: Path) -> dict[str, str]:
 
 
 def _write_marks(home: Path, marks: dict[str, str]) -> None:
-    file = home / FIXTURES_FILE
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(json.dumps(marks, indent=2))
+    atomicfile.write_text(home / FIXTURES_FILE, json.dumps(marks, indent=2))
 
 
 # -- a load while a lab runs ----------------------------------------------------------------
