@@ -7,6 +7,8 @@ Lab 02 is graded here: its checks read the learner's files only, so no stack is 
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -108,6 +110,16 @@ def test_a_write_that_fails_leaves_the_old_file_whole_and_no_temporary_file(
         atomicfile.write_text(target, '{"lab": "' + "x" * 70_000 + '\udc80"}')
     assert json.loads(target.read_text()) == {"lab": {"best_score": 40}}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["progress.json"]
+
+
+def test_a_rewritten_file_gets_the_usual_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "progress.json"
+    old_umask = os.umask(0o022)
+    try:
+        atomicfile.write_text(target, "{}")
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
 
 
 def test_progress_restored_from_a_snapshot_merges_under_the_same_lock(tmp_path: Path) -> None:
