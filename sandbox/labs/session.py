@@ -76,6 +76,15 @@ def _require_pointed(lab: Lab, settings: Settings, folder: Path) -> None:
             )
 
 
+def _require_started(lab: Lab, folder: Path) -> None:
+    """Without a workspace every check would fail on a missing file, each saying so."""
+    if not folder.is_dir():
+        raise SandboxError(
+            f"{lab.id} is not started here: there is no workspace at {folder}",
+            f"run `sandbox lab start {lab.id}` (it copies the starter files there)",
+        )
+
+
 def _require_own_checks(lab: Lab, folder: Path) -> None:
     """The checks come from the sandbox's labs folder, never from what the learner edits."""
     if lab.folder.resolve().is_relative_to(folder.resolve()):
@@ -96,6 +105,7 @@ def grade(
 ) -> LabReport:
     backend = resolve_backend(settings, backend_name)
     folder = workspace or ws.workspace_of(lab)
+    _require_started(lab, folder)
     _require_own_checks(lab, folder)
     _require_pointed(lab, settings, folder)
     ctx = context(lab, backend, folder, settings)

@@ -94,3 +94,11 @@ def test_leaving_a_lab_while_the_stack_is_down_says_up_runs_the_project_code(
     left = run(learner, "lab", "stop", LAB, "--json")
     assert json.loads(left.stdout) == {"left": [LAB], "changes": ["stack not running"]}
     assert running_labs(learner) == []
+
+
+def test_checking_a_lab_never_started_says_to_start_it(learner: dict[str, str]) -> None:
+    checked = run(learner, "lab", "check", "02-containers-kubernetes", "--format", "json")
+    assert (checked.returncode, checked.stdout) == (2, "")
+    assert "02-containers-kubernetes is not started here" in checked.stderr
+    assert "run `sandbox lab start 02-containers-kubernetes`" in checked.stderr
+    assert checked.stderr.count("\n") <= 2  # one message, not one per check

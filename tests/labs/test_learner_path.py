@@ -113,6 +113,7 @@ def test_grading_refuses_a_stack_running_other_code(tmp_path: Path) -> None:
 
     lab, registry = loader.load("01-twelve-factor")
     settings = Settings.from_env({"SANDBOX_HOME": str(tmp_path / "home")})  # not pointed
+    (tmp_path / "ws").mkdir()
     with pytest.raises(SandboxError) as caught:
         session.grade(lab, registry, settings, workspace=tmp_path / "ws")
     assert "not your 01-twelve-factor workspace" in caught.value.render()
