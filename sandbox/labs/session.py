@@ -21,7 +21,6 @@ from sandbox.stack.backend import Backend
 from sandbox.stack.model import State
 
 FINGERPRINTS = "labs/fingerprints"  # per service: the code it ran when last graded
-UNGRADED = 2  # LabReport.exit_code when some check could not run
 
 
 def context(lab: Lab, backend: Backend, workspace: Path, settings: Settings) -> CheckContext:
@@ -117,7 +116,7 @@ def grade(
     report.provenance = stamp(lab)
     passed = [r.id for r in report.results if r.status is Status.PASSED]
     with store.update(lab.id) as progress:
-        if step is None and report.exit_code != UNGRADED:
+        if step is None and not report.count(Status.UNKNOWN):
             progress_store.record_check(progress, report.score, report.max_score, passed)
         else:  # one step's score, or a grading cut short by a service down, says nothing
             progress.passed = sorted(set(progress.passed) | set(passed))  # about the lab's
