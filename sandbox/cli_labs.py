@@ -145,9 +145,9 @@ def check_command(
         if watch:
             _watch(ctx, lab, registry, settings, step)
         listener = _live_printer() if fmt == "text" and sys.stderr.isatty() else None
-        report = grade(
-            lab, registry, settings, step, listener, backend_name=(ctx.obj or {}).get("backend")
-        )
+        backend = (ctx.obj or {}).get("backend")
+        report = grade(lab, registry, settings, step, listener, backend_name=backend,
+                       on_wait=_say_waiting)  # fmt: skip
     except SandboxError as err:
         click.echo(f"error: could not grade: {err.render()}", err=True)
         sys.exit(2)
@@ -159,6 +159,10 @@ def check_command(
             handle.write(reports.github_output(report))
     _undo_point(ctx, lab)
     sys.exit(report.exit_code)
+
+
+def _say_waiting(message: str) -> None:
+    click.echo(f"Note: {message}", err=True)
 
 
 def _undo_point(ctx: click.Context, lab: Any) -> None:
@@ -183,7 +187,7 @@ def _watch(
         click.echo(f"error: could not grade: {err.render()}", err=True)
 
     def graded() -> LabReport:
-        report = grade(lab, registry, settings, step, backend_name=backend)
+        report = grade(lab, registry, settings, step, backend_name=backend, on_wait=_say_waiting)
         _undo_point(ctx, lab)
         return report
 

@@ -3,8 +3,11 @@ build the checks' context, run them, and record progress."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from sandbox import processlock
 from sandbox.aws.clients import is_real_aws
 from sandbox.aws.deploy import deploy, function_exists
 from sandbox.config import Settings
@@ -21,6 +24,8 @@ from sandbox.stack.backend import Backend
 from sandbox.stack.model import State
 
 FINGERPRINTS = "labs/fingerprints"  # per service: the code it ran when last graded
+GRADING_LOCK = "labs/grading.lock"
+GRADING_WAIT_S = 300.0  # a first grading deploys and starts cold workers: tens of seconds
 
 
 def context(lab: Lab, backend: Backend, workspace: Path, settings: Settings) -> CheckContext:
@@ -75,6 +80,34 @@ def _require_pointed(lab: Lab, settings: Settings, folder: Path) -> None:
             )
 
 
+@contextlib.contextmanager
+def _stack_to_itself(
+    lab: Lab, settings: Settings, on_wait: Callable[[str], None] | None
+) -> Iterator[None]:
+    """One grading of a stack at a time: a second one's requests would land in the first
+    one's faults and restarts (a `--watch` grader and a check from the TUI, say), and both
+    would report failures the learner's code did not cause. Labs that read only files
+    (no `services:`) need no stack, and no lock."""
+    if not lab.services:
+        yield
+        return
+    path = settings.home / GRADING_LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def waiting(holder: str) -> None:
+        if on_wait is not None:
+            on_wait(f"another grading of this stack is running ({holder}): waiting for it")
+
+    def stuck(holder: str) -> SandboxError:
+        return SandboxError(
+            f"another grading of this stack ({holder}) has run for over {GRADING_WAIT_S:g} s",
+            "wait for it to finish, or stop that process; then check again",
+        )
+
+    with processlock.hold(path, f"grading {lab.id}", GRADING_WAIT_S, waiting, stuck):
+        yield
+
+
 def _require_started(lab: Lab, folder: Path) -> None:
     """Without a workspace every check would fail on a missing file, each saying so."""
     if not folder.is_dir():
@@ -101,18 +134,22 @@ def grade(
     listener: Listener | None = None,
     workspace: Path | None = None,
     backend_name: str | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> LabReport:
+    """Grade `lab` (or one step); `on_wait` hears, once, that another grading of the same
+    stack runs and this one waits for it."""
     backend = resolve_backend(settings, backend_name)
     folder = workspace or ws.workspace_of(lab)
     _require_started(lab, folder)
     _require_own_checks(lab, folder)
     _require_pointed(lab, settings, folder)
-    ctx = context(lab, backend, folder, settings)
-    prepare(lab, backend, settings, ctx)
     store = progress_store.ProgressStore(settings.home)
-    # Hints revealed while the checks run are charged at the next grading, and kept.
-    hint_cost = store.get(lab.id).hint_cost
-    report = run_lab(lab, registry, ctx, step, hint_cost, listener)
+    with _stack_to_itself(lab, settings, on_wait):
+        ctx = context(lab, backend, folder, settings)
+        prepare(lab, backend, settings, ctx)
+        # Hints revealed while the checks run are charged at the next grading, and kept.
+        hint_cost = store.get(lab.id).hint_cost
+        report = run_lab(lab, registry, ctx, step, hint_cost, listener)
     report.provenance = stamp(lab)
     passed = [r.id for r in report.results if r.status is Status.PASSED]
     with store.update(lab.id) as progress:

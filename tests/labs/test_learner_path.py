@@ -55,10 +55,14 @@ def test_lab_01_from_starter_to_full_points(learner: dict[str, str]) -> None:
     assert kept.hints == {"ready": 1}
 
 
+def environment(env: dict[str, str]) -> dict[str, str]:
+    """This process's environment without its SANDBOX_ settings, then the learner's."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}, **env}
+
+
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    full = {**{k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}, **env}
-    return subprocess.run([*SANDBOX, *args], env=full, capture_output=True, text=True,
-                          timeout=300, check=False)  # fmt: skip
+    return subprocess.run([*SANDBOX, *args], env=environment(env), capture_output=True,
+                          text=True, timeout=300, check=False)  # fmt: skip
 
 
 def test_lab_commands(learner: dict[str, str]) -> None:
