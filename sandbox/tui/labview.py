@@ -38,13 +38,15 @@ def grade(
     listener: Callable[[str, CheckResult | None], None],
     settings: Settings,
     backend: str,
+    on_wait: Callable[[str], None] | None = None,
 ) -> LabReport:
     lab, registry = loader.load(lab_id)
 
     def relay(check: CheckSpec, result: CheckResult | None) -> None:
         listener(check.id, result)
 
-    report = grade_lab(lab, registry, settings, step, relay, backend_name=backend)
+    report = grade_lab(lab, registry, settings, step, relay, backend_name=backend,
+                       on_wait=on_wait)  # fmt: skip
     steps.mark_step_start(lab, settings, get_backend(settings, backend))  # a step finished?
     return report
 

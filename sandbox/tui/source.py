@@ -35,6 +35,7 @@ from sandbox.tui import faultview, labview, metrics
 from sandbox.tui.models import HintView, LabDetail, LabRow, QueueRow, SnapshotRow
 
 CheckListener = Callable[[str, CheckResult | None], None]  # check id; None: it started
+Notice = Callable[[str], None]  # a message for the learner, from a worker thread
 
 
 class StackSource(Protocol):
@@ -79,7 +80,9 @@ class MetricsSource(Protocol):
 class LabsSource(Protocol):
     def labs(self) -> list[LabRow]: ...
     def lab_detail(self, lab_id: str) -> LabDetail: ...
-    def grade(self, lab_id: str, step: str | None, listener: CheckListener) -> LabReport: ...
+    def grade(
+        self, lab_id: str, step: str | None, listener: CheckListener, on_wait: Notice
+    ) -> LabReport: ...
     def hint(self, lab_id: str, check_id: str | None) -> HintView | None: ...
     def start_lab(self, lab_id: str) -> LabStart: ...
     def stop_lab(self) -> Switch: ...
@@ -246,8 +249,10 @@ class RealSource:
     def lab_detail(self, lab_id: str) -> LabDetail:
         return labview.detail(lab_id, self.settings().home)
 
-    def grade(self, lab_id: str, step: str | None, listener: CheckListener) -> LabReport:
-        return labview.grade(lab_id, step, listener, self.settings(), self._backend)
+    def grade(
+        self, lab_id: str, step: str | None, listener: CheckListener, on_wait: Notice
+    ) -> LabReport:
+        return labview.grade(lab_id, step, listener, self.settings(), self._backend, on_wait)
 
     def hint(self, lab_id: str, check_id: str | None) -> HintView | None:
         return labview.hint(lab_id, check_id, self.settings().home)

@@ -195,11 +195,8 @@ async def test_the_stack_screen_lists_the_faults_in_force_and_c_clears_them() ->
         await wait_until(pilot, lambda: "latency" not in str(faults.render()))
 
 
-async def test_the_watch_toggle_checks_again_when_the_workspace_changes_and_says_what_changed() -> (
-    None
-):
-    source = FakeSource()
-    app = fake_app(source)
+def notices(app: SandboxApp) -> list[str]:
+    """Every message the app shows with notify(), as it shows them."""
     said: list[str] = []
     notify = app.notify
 
@@ -208,6 +205,15 @@ async def test_the_watch_toggle_checks_again_when_the_workspace_changes_and_says
         notify(message, *args, **kwargs)  # type: ignore[arg-type]
 
     app.notify = recorded  # type: ignore[method-assign]
+    return said
+
+
+async def test_the_watch_toggle_checks_again_when_the_workspace_changes_and_says_what_changed() -> (
+    None
+):
+    source = FakeSource()
+    app = fake_app(source)
+    said = notices(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("5")
         await settle(pilot)
@@ -227,3 +233,17 @@ async def test_the_watch_toggle_checks_again_when_the_workspace_changes_and_says
         await pilot.pause(1.5)
         assert source.calls.count("grade") == 2
         assert "stopped watching the workspace" in said
+
+
+async def test_a_check_that_waits_for_another_grading_of_the_stack_says_so() -> None:
+    source = FakeSource()
+    source.other_grading = "another grading of this stack is running (process 7 (grading 04-microservices)): waiting for it"  # noqa: E501
+    app = fake_app(source)
+    said = notices(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: source.calls.count("grade") == 1, what="the grading")
+        await wait_until(pilot, lambda: source.other_grading in said, what="the note")
+        await wait_until(pilot, lambda: any("points" in s for s in said), what="the result")

@@ -125,8 +125,14 @@ class LabsScreen(SandboxScreen):
         def listener(check_id: str, result: CheckResult | None) -> None:
             self.post_message(CheckProgress(check_id, result))
 
+        def waiting(message: str) -> None:  # another grading of the stack runs: say so
+            self.app.call_from_thread(self.notify, message, markup=False)
+
+        def work() -> LabReport:
+            return self.source.grade(lab_id, step, listener, waiting)
+
         label = f"check {lab_id}" + (f" step {step}" if step else "")
-        self.background(label, lambda: self.source.grade(lab_id, step, listener), self._graded)
+        self.background(label, work, self._graded)
 
     @on(CheckProgress)
     def _progress(self, message: CheckProgress) -> None:
