@@ -4,6 +4,7 @@ build the checks' context, run them, and record progress."""
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,7 +16,14 @@ from sandbox.errors import SandboxError
 from sandbox.labs import progress as progress_store
 from sandbox.labs import services as lab_services
 from sandbox.labs import workspace as ws
-from sandbox.labs.checks.base import Capability, CheckContext, Registry, Status, limit
+from sandbox.labs.checks.base import (
+    GRADING_VARIABLE,
+    Capability,
+    CheckContext,
+    Registry,
+    Status,
+    limit,
+)
 from sandbox.labs.model import Lab
 from sandbox.labs.provenance import stamp
 from sandbox.labs.runner import LabReport, Listener, run_lab
@@ -108,6 +116,17 @@ def _stack_to_itself(
         yield
 
 
+def _require_not_graded_now() -> None:
+    """A grading started by a command the grader runs (a workflow's step) would wait for
+    the grading that runs it, which waits for that step."""
+    graded = os.environ.get(GRADING_VARIABLE)
+    if graded:
+        raise SandboxError(
+            f"this command runs inside the grading of {graded}, which cannot wait for another",
+            "take `sandbox lab check` out of the workflow: the grader runs the workflow itself",
+        )
+
+
 def _require_started(lab: Lab, folder: Path) -> None:
     """Without a workspace every check would fail on a missing file, each saying so."""
     if not folder.is_dir():
@@ -138,6 +157,7 @@ def grade(
 ) -> LabReport:
     """Grade `lab` (or one step); `on_wait` hears, once, that another grading of the same
     stack runs and this one waits for it."""
+    _require_not_graded_now()
     backend = resolve_backend(settings, backend_name)
     folder = workspace or ws.workspace_of(lab)
     _require_started(lab, folder)

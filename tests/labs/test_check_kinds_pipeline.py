@@ -241,6 +241,25 @@ def test_a_graded_run_calls_the_warm_sandbox(stack: EmbeddedBackend, tmp_path: P
     assert "Dockerfile: failed" in message  # what the warm call printed reached the log
 
 
+NESTED = """
+    grade:
+      runs-on: ubuntu-latest
+      steps:
+        - run: sandbox lab check 01-twelve-factor
+"""
+
+
+@pytest.mark.slow
+def test_a_lab_check_inside_a_graded_run_is_refused_at_once(
+    stack: EmbeddedBackend, tmp_path: Path
+) -> None:
+    # It would wait for the grading that runs it, which waits for it.
+    status, message = check(on_stack(stack, workspace(tmp_path, NESTED)))
+    assert status is Status.FAILED
+    assert "step `Run sandbox lab check 01-twelve-factor`" in message
+    assert "this command runs inside the grading of" in message
+
+
 PUBLISH = """
     deploy:
       runs-on: ubuntu-latest

@@ -60,6 +60,11 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Set, to the lab's id, in the environment of the commands a check runs for the learner (a
+# workflow's steps): a `sandbox lab check` among them would wait for the grading that runs it.
+GRADING_VARIABLE = "SANDBOX_GRADING"
+
+
 @dataclass
 class CheckContext:
     """Where a check looks: the stack's endpoints, the learner's workspace, the lab folder."""

@@ -46,7 +46,7 @@ from sandbox.aws.deploy import code_sha256_of
 from sandbox.aws.deploylog import Entry
 from sandbox.aws.names import LIVE_ALIAS, Names
 from sandbox.errors import SandboxError, WorkflowError
-from sandbox.labs.checks.base import CheckContext, CheckKind, Outcome, Params
+from sandbox.labs.checks.base import GRADING_VARIABLE, CheckContext, CheckKind, Outcome, Params
 from sandbox.labs.checks.lambda_alias import SHOWN, Alias, read_alias
 from sandbox.pipeline import (
     QuietReporter,
@@ -236,7 +236,8 @@ def _options(
     settings = ctx.control.settings
     backend = str(getattr(ctx.control, "name", settings.backend))
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    host_env = {**os.environ, "PATH": path, "SANDBOX_LAMBDA_DIR": str(copy / params.lambda_dir)}
+    host_env = {**os.environ, "PATH": path, "SANDBOX_LAMBDA_DIR": str(copy / params.lambda_dir),
+                GRADING_VARIABLE: ctx.lab_dir.name}  # fmt: skip
     return RunOptions(
         settings.home,
         sandbox_variables(settings, backend),
