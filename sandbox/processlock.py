@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import IO
 
 POLL_S = 0.05
+NAMING_S = 0.2  # how long a waiter waits for the holder to write its name
+UNNAMED = "another process"
 
 
 @contextlib.contextmanager
@@ -34,7 +36,7 @@ def hold(
     with path.open("a+", encoding="utf-8") as handle:
         if not _take(handle):
             if on_wait is not None:
-                on_wait(holder(path))
+                on_wait(_named_holder(path))
             _wait(handle, path, limit_s, stuck or TimeoutError)
         handle.seek(0)
         handle.truncate()
@@ -46,13 +48,21 @@ def hold(
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _named_holder(path: Path) -> str:
+    """The holder, once it has written who it is: it writes right after taking the lock."""
+    deadline = time.monotonic() + NAMING_S
+    while (who := holder(path)) == UNNAMED and time.monotonic() < deadline:
+        time.sleep(POLL_S / 5)
+    return who
+
+
 def holder(path: Path) -> str:
     try:
         pid, _, doing = path.read_text(encoding="utf-8").strip().partition(" ")
     except OSError:
         pid, doing = "", ""
     if not pid.isdigit():
-        return "another process"
+        return UNNAMED
     return f"process {pid} ({doing})" if doing else f"process {pid}"
 
 

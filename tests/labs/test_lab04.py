@@ -5,6 +5,7 @@ fault behind (no toxic, no disabled or extra proxy, no chaos rule, Cloud Map as 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from sandbox.config import Settings
 from sandbox.faults.client import FaultsClient
-from sandbox.labs import loader
+from sandbox.labs import loader, session
 from sandbox.labs import services as lab_services
 from sandbox.labs import workspace as ws
 from sandbox.labs.checks.base import Registry, Status
@@ -35,6 +36,7 @@ class Graded:
     report: LabReport
     backend: EmbeddedBackend
     before: dict[str, object]  # what the faults and Cloud Map looked like before grading
+    workspace: Path
 
 
 def stack_env(lab: Lab, home: Path) -> dict[str, str]:
@@ -77,7 +79,7 @@ def graded(lab: Lab, registry: Registry, backend: EmbeddedBackend, workspace: Pa
     ctx = context(lab, backend, workspace, settings)
     prepare(lab, backend, settings, ctx)
     before = snapshot(backend)
-    return Graded(lab, run_lab(lab, registry, ctx), backend, before)
+    return Graded(lab, run_lab(lab, registry, ctx), backend, before, workspace)
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +132,26 @@ def test_the_solution_grades_again_the_same(solution: Graded) -> None:
     ctx = context(solution.lab, solution.backend, solution.lab.folder, solution.backend.settings)
     again = run_lab(solution.lab, loader.load(LAB_ID)[1], ctx)
     assert {r.id for r in again.results if r.status is not Status.PASSED} == set()
+
+
+def test_two_gradings_at_once_take_turns_and_both_give_full_points(solution: Graded) -> None:
+    """A `--watch` grader and the TUI, say: at once, each would send its orders into the
+    other's faults (2 or 3 of these checks failed each time, before the grading lock)."""
+    registry = loader.load(LAB_ID)[1]
+    heard: list[str] = []
+    reports: list[LabReport] = []
+
+    def grade_now() -> None:
+        settings = solution.backend.settings
+        report = session.grade(solution.lab, registry, settings, workspace=solution.workspace,
+                               on_wait=heard.append)  # fmt: skip
+        reports.append(report)
+
+    graders = [threading.Thread(target=grade_now) for _ in range(2)]
+    for grader in graders:
+        grader.start()
+    for grader in graders:
+        grader.join(timeout=120)
+    assert [report.score for report in reports] == [100, 100]
+    assert len(heard) == 1
+    assert heard[0].startswith("another grading of this stack is running (process ")
