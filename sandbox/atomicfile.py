@@ -3,20 +3,15 @@
 `write_text` writes a temporary file beside the target, flushes it to disk, renames it over
 the target and flushes the folder, so a power cut or a killed VM leaves a complete file
 (without the flushes a rename can reach the disk before the data, leaving an empty file).
-A write that fails leaves the old file and no temporary one behind.
-
-`locked` serialises read-modify-write cycles between processes (the CLI, the TUI, a
-`--watch` grader) with an flock(2) on a lock file beside the target: without it, two
-writers that read the same old version each write back their own change, and one is lost.
+A write that fails leaves the old file and no temporary one behind. A read-modify-write of
+such a file also needs `processlock.locked` around it, or one of two writers' changes is lost.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -37,18 +32,6 @@ def write_text(path: Path, text: str) -> None:
             os.remove(temporary)
         raise
     _fsync_folder(path.parent)
-
-
-@contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold the lock for `path` (waiting for another process to release it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _fsync_folder(folder: Path) -> None:

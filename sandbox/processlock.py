@@ -1,10 +1,15 @@
-"""A lock one process holds at a time while it changes something shared (a function's code,
-the stack under grading), whoever runs it: the CLI, the TUI, a `--watch` grader, a
-pipeline's step.
+"""Locks one process holds at a time, whoever runs it: the CLI, the TUI, a `--watch` grader,
+a pipeline's step.
 
-It is an flock(2) on a file: the kernel frees it when its holder exits, however it exits, so
-nothing stale is left to clean. The holder writes its PID and what it does into the file, so
-a process that has to wait can say for whom.
+- `hold`: while it changes something shared for a while (a function's code, the stack under
+  grading). The holder writes its PID and what it does into the lock file, so a process that
+  has to wait can say for whom, and gives up after a limit.
+- `locked`: around a short read-modify-write of a state file (progress, lab services):
+  without it, two writers that read the same old version each write back their own change,
+  and one is lost.
+
+Both are an flock(2) on a file: the kernel frees it when its holder exits, however it exits,
+so nothing stale is left to clean.
 """
 
 from __future__ import annotations
@@ -42,6 +47,18 @@ def hold(
         handle.truncate()
         handle.write(f"{os.getpid()} {doing}".rstrip() + "\n")
         handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold the lock for the state file `path` (a `.lock` file beside it), waiting for it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sandbox import atomicfile
+from sandbox import atomicfile, processlock
 from sandbox.errors import StateError
 
 
@@ -53,7 +53,7 @@ class ProgressStore:
     def transaction(self) -> Iterator[dict[str, LabProgress]]:
         """Every lab's progress, written back when the block ends (not when it raises);
         other writers wait meanwhile, so keep the block short."""
-        with atomicfile.locked(self.file):
+        with processlock.locked(self.file):
             everything = self.load()
             yield everything
             self._write(everything)

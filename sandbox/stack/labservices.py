@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sandbox import atomicfile
+from sandbox import atomicfile, processlock
 from sandbox.config import Settings
 from sandbox.errors import SandboxError, StateError
 from sandbox.readiness import HttpCheck
@@ -101,7 +101,7 @@ def write(home: Path, specs: Iterable[LabServiceSpec]) -> None:
 
 def replace_lab(home: Path, lab: str, specs: Iterable[LabServiceSpec]) -> None:
     """Set `lab`'s services (none: remove them), keeping other labs' services."""
-    with atomicfile.locked(path(home)):
+    with processlock.locked(path(home)):
         kept = [spec for spec in read(home).values() if spec.lab != lab]
         write(home, [*kept, *specs])
 
