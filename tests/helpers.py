@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable
 
@@ -21,3 +22,10 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0, interval: flo
             return True
         time.sleep(interval)
     return condition()
+
+
+def ctrl_c_works() -> None:
+    """A child process's preexec_fn for tests that send it SIGINT: a test run started as a
+    shell's background job ignores SIGINT, its children inherit that, and Python installs
+    its KeyboardInterrupt handler only when SIGINT is not ignored as it starts."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

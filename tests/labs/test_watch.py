@@ -16,6 +16,7 @@ from sandbox.labs.checks.base import CheckContext, Status
 from sandbox.labs.loader import load
 from sandbox.labs.runner import CheckResult, LabReport, run_lab
 from sandbox.labs.stamp import stamp
+from tests.helpers import ctrl_c_works
 from tests.labs.test_loader import GOOD, write_lab
 
 LAB = "02-containers-kubernetes"
@@ -97,8 +98,9 @@ def test_watch_on_the_command_line(learner: dict[str, str]) -> None:
     dockerfile = Path(learner["SANDBOX_WORKSPACE"]) / LAB / "Dockerfile"
     command = [*SANDBOX, "lab", "check", LAB, "--watch"]
     with subprocess.Popen(
-        command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-    ) as process:
+        command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        preexec_fn=ctrl_c_works,
+    ) as process:  # fmt: skip
         lines: queue.Queue[str] = queue.Queue()
         threading.Thread(
             target=lambda: [lines.put(line) for line in process.stdout or []], daemon=True
@@ -113,7 +115,12 @@ def test_watch_on_the_command_line(learner: dict[str, str]) -> None:
             assert "score 6/100 (+6)" in changed
         finally:
             process.send_signal(signal.SIGINT)
-            assert process.wait(30) == 0
+            try:
+                stopped = process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()  # else leaving the `with` would wait for it forever
+                raise
+            assert stopped == 0
 
 
 def read_until(lines: queue.Queue[str], marker: str) -> str:

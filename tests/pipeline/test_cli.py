@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sandbox.cli import cli
-from tests.helpers import wait_for
+from tests.helpers import ctrl_c_works, wait_for
 from tests.pipeline.conftest import write_workflow
 
 GREEN = """
@@ -173,6 +173,7 @@ def test_ctrl_c_stops_the_step_with_its_processes_and_exits_130(in_repo: Path) -
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        preexec_fn=ctrl_c_works,
     )
     try:
         assert wait_for(pid_file.exists, timeout=30)
