@@ -383,6 +383,10 @@ class Supervision:
             request = start_request_file(self.home, name)
             if not request.exists():
                 continue
+            if self.recorder.state(name) is State.FAILED:
+                # Before the request goes: `sandbox start` waits from then on, and must see
+                # this start's outcome, not the failure it asked to start again from.
+                self.recorder.update(name, state=State.STARTING, error="")
             request.unlink(missing_ok=True)
             if not self.runners[name].kick():  # it gave up: a new runner, a fresh count
                 self.runners[name] = self._runner(name)
